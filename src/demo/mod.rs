@@ -1,0 +1,9 @@
+//! `reshelf demo`: a demo shop origin, the Fashion.AI simulator and the proxy, on loopback.
+
+use std::net::SocketAddr;
+
+/// Runs the demo until SIGINT/SIGTERM.
+pub async fn run(listen: SocketAddr) -> Result<(), crate::RunError> {
+    let _ = listen;
+    Ok(())
+}

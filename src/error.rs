@@ -1,0 +1,37 @@
+//! [`RunError`]: why a long-running command (`serve`, `demo`, `sim`) stopped.
+
+use std::net::SocketAddr;
+
+use crate::config::ConfigError;
+
+/// Why `serve`, `demo` or `sim` stopped with a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("invalid configuration")]
+    Config(#[source] ConfigError),
+    #[error("cannot listen on {addr} ({what})")]
+    Bind {
+        what: &'static str,
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot install the {signal} signal handler")]
+    Signal {
+        signal: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot build the Fashion.AI client")]
+    HttpClient(#[source] reqwest::Error),
+}
+
+impl RunError {
+    /// The process exit code of `spec/interface.md`: 2 for configuration, 1 for the rest.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Config(_) => 2,
+            RunError::Bind { .. } | RunError::Signal { .. } | RunError::HttpClient(_) => 1,
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! The ordering rule shared by both engines.
+
+use std::collections::HashMap;
+
+use crate::ranking::Ranking;
+
+/// The new order of one listing's items: `result[slot] = index of the item that goes there`.
+///
+/// `ids[i]` is item i's product id, `None` for an item without one (it stays pinned in its
+/// slot). Items the ranking names come first in ranking order (items sharing an id keep their
+/// relative order); the rest follow in native order. Ranked ids absent from the page are
+/// ignored. Returns the permutation and how many items the ranking named.
+pub fn ranked_order(ids: &[Option<&str>], ranking: &Ranking) -> (Vec<usize>, usize) {
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        if let Some(id) = id {
+            by_id.entry(id).or_default().push(i);
+        }
+    }
+    let movable: Vec<usize> = (0..ids.len()).filter(|&i| ids[i].is_some()).collect();
+    let mut taken = vec![false; ids.len()];
+    let mut sequence = Vec::with_capacity(movable.len());
+    for id in ranking.iter() {
+        if let Some(items) = by_id.remove(id) {
+            for i in items {
+                taken[i] = true;
+                sequence.push(i);
+            }
+        }
+    }
+    let ranked = sequence.len();
+    sequence.extend(movable.iter().copied().filter(|&i| !taken[i]));
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    for (slot, item) in movable.into_iter().zip(sequence) {
+        order[slot] = item;
+    }
+    (order, ranked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranked_first_rest_native_pinned_stay() {
+        let ids = [Some("a"), None, Some("b"), Some("c"), Some("d")];
+        let (order, ranked) = ranked_order(&ids, &Ranking::new(["d", "x", "b"]));
+        assert_eq!(order, vec![4, 1, 2, 0, 3]);
+        assert_eq!(ranked, 2);
+    }
+
+    #[test]
+    fn duplicates_keep_relative_order() {
+        let ids = [Some("a"), Some("b"), Some("a")];
+        let (order, _) = ranked_order(&ids, &Ranking::new(["a"]));
+        assert_eq!(order, vec![0, 2, 1]);
+    }
+}
