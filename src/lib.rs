@@ -3,13 +3,16 @@
 //!
 //! A request's path, top to bottom: [`proxy`] accepts it, [`config`] says whether it is a
 //! listing page, `identity` names the shopper, [`ranking`] asks Fashion.AI (under a budget,
-//! through a cache), [`rewrite`] reorders the origin's body, `metrics` and [`telemetry`] record
+//! through a cache), [`rewrite`] reorders the origin's body, [`metrics`] and [`telemetry`] record
 //! what happened. [`sim`] is a Fashion.AI stand-in and [`demo`] a shop to try it on.
 
+pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod identity;
+pub mod metrics;
 pub mod proxy;
 pub mod ranking;
 pub mod rewrite;

@@ -1,9 +1,164 @@
-//! The proxy: public listener, request path, admin listener, lifecycle.
+//! The proxy: where a request goes, top to bottom.
+//!
+//! [`handle`] is the outer function of every public request: it classifies the request, runs
+//! the matching flow, turns an error into a response, and — through the body observer — writes
+//! the access log line and the request metrics once the body is sent. The flows return
+//! `Result` and never log errors themselves.
+
+pub mod body;
+mod error;
+pub mod headers;
+mod lifecycle;
+mod origin;
+mod passthrough;
+mod server;
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use http::{HeaderValue, Request, Response};
+use hyper::body::Incoming;
+
+pub use error::ProxyError;
+pub use lifecycle::{serve_until_signal, start, wait_for_shutdown_signal, Running, SHUTDOWN_GRACE};
+pub use origin::{OriginClient, OriginError};
 
 use crate::config::Config;
+use crate::metrics::{status_class, Metrics};
+use body::{Body, ObservedBody, Transfer};
 
-/// Runs the proxy until SIGTERM/SIGINT, then drains in-flight requests.
-pub async fn serve_until_signal(config: Config) -> Result<(), crate::RunError> {
-    let _ = config;
-    Ok(())
+/// What every request handler shares.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub metrics: Metrics,
+    pub origin: OriginClient,
+}
+
+impl AppState {
+    pub fn new(config: Arc<Config>, metrics: Metrics) -> Self {
+        let origin = OriginClient::new(&config.origin);
+        Self {
+            config,
+            metrics,
+            origin,
+        }
+    }
+
+    /// Whether `X-Forwarded-*` from this peer is believed (`endpoints.trusted_proxies`).
+    pub fn peer_is_trusted(&self, ip: IpAddr) -> bool {
+        self.config
+            .endpoints
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(&ip))
+    }
+}
+
+/// The kind of route a request took; the `route` label of the request metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    Passthrough,
+    Listing,
+    Endpoint,
+}
+
+impl RouteKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            RouteKind::Passthrough => "passthrough",
+            RouteKind::Listing => "listing",
+            RouteKind::Endpoint => "endpoint",
+        }
+    }
+}
+
+/// Per-request facts every step may read.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub request_id: HeaderValue,
+    pub peer: SocketAddr,
+    pub method: http::Method,
+    /// Path without the query, for logs.
+    pub path: String,
+    pub route: RouteKind,
+    pub started: Instant,
+}
+
+/// Where a request goes.
+enum Target {
+    Passthrough,
+}
+
+/// Decides where a request goes, before anything is sent anywhere.
+fn classify(_state: &AppState, _req: &Request<Incoming>) -> Target {
+    Target::Passthrough
+}
+
+/// The outer function of every public request.
+pub async fn handle(
+    state: Arc<AppState>,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let target = classify(&state, &req);
+    let ctx = RequestContext {
+        request_id: headers::request_id(req.headers()),
+        peer,
+        method: req.method().clone(),
+        path: req.uri().path().to_owned(),
+        route: match target {
+            Target::Passthrough => RouteKind::Passthrough,
+        },
+        started: Instant::now(),
+    };
+    state.metrics.inflight_requests.inc();
+    let result = match target {
+        Target::Passthrough => passthrough::forward(&state, &ctx, req).await,
+    };
+    let mut response = result.unwrap_or_else(|e| {
+        tracing::warn!(
+            request_id = ctx.request_id.to_str().unwrap_or("-"),
+            method = %ctx.method,
+            path = %ctx.path,
+            error = %crate::telemetry::error_chain(&e),
+            "answered with an error page"
+        );
+        e.into_response(ctx.request_id.to_str().unwrap_or("-"))
+    });
+    response
+        .headers_mut()
+        .insert(headers::X_REQUEST_ID, ctx.request_id.clone());
+    Ok(observe(state, ctx, response))
+}
+
+/// Wraps the response body so that, once it is sent (or the client goes away), the access log
+/// line is written and the request metrics recorded.
+fn observe(state: Arc<AppState>, ctx: RequestContext, response: Response<Body>) -> Response<Body> {
+    let status = response.status();
+    let (parts, body) = response.into_parts();
+    let on_done = move |transfer: Transfer| {
+        let elapsed = ctx.started.elapsed();
+        let m = &state.metrics;
+        m.inflight_requests.dec();
+        m.requests
+            .with_label_values(&[ctx.route.label(), status_class(status)])
+            .inc();
+        m.request_duration
+            .with_label_values(&[ctx.route.label()])
+            .observe(elapsed.as_secs_f64());
+        tracing::info!(
+            target: "reshelf::access",
+            method = %ctx.method,
+            path = %ctx.path,
+            status = status.as_u16(),
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            bytes = transfer.bytes,
+            complete = transfer.complete,
+            route = ctx.route.label(),
+            request_id = ctx.request_id.to_str().unwrap_or("-"),
+        );
+    };
+    Response::from_parts(parts, body::boxed(ObservedBody::new(body, on_done)))
 }

@@ -1,6 +1,11 @@
-//! Rankings from Fashion.AI: the compact in-memory form, the `categoryView` client, the cache
-//! and the circuit breaker.
+//! Rankings from Fashion.AI: the compact in-memory form, the API client, the cache, the circuit
+//! breaker, and the service that combines them under a page's time budget.
 
+pub mod breaker;
+pub mod cache;
+pub mod client;
 mod ids;
+pub mod service;
 
 pub use ids::Ranking;
+pub use service::{Decision, NoRanking, Pending, RankingService};

@@ -1,0 +1,235 @@
+//! Prometheus metrics: one [`Metrics`] struct registered on its own [`Registry`], held in app
+//! state. Label values are bounded: route kinds, outcomes, reasons and status classes only.
+
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+/// Latency buckets in seconds, fine-grained below 10 ms where proxy overhead lives.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.12, 0.15, 0.2, 0.3, 0.5, 1.0,
+    2.5, 5.0, 15.0,
+];
+
+/// Every metric reshelf exports. Names are the contract of `spec/interface.md` and
+/// `deploy/grafana/metric-names.txt`.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    /// `route` = passthrough | listing | endpoint; `status_class` = 1xx..5xx.
+    pub requests: IntCounterVec,
+    pub request_duration: HistogramVec,
+    pub origin_duration: HistogramVec,
+    /// `kind` = connect | timeout | protocol.
+    pub origin_errors: IntCounterVec,
+    /// `outcome` = personalized | native; `reason` = none or the `X-Reshelf` reason.
+    pub listing_pages: IntCounterVec,
+    /// `result` = ok | empty | error | timeout.
+    pub ranking_duration: HistogramVec,
+    /// `result` = hit | miss | stale.
+    pub ranking_cache_lookups: IntCounterVec,
+    pub ranking_cache_bytes: IntGauge,
+    pub ranking_cache_entries: IntGauge,
+    /// 0 closed, 1 open, 2 half-open.
+    pub breaker_state: IntGauge,
+    pub ranking_events_dropped: IntCounter,
+    /// `format` = html | json.
+    pub rewrite_duration: HistogramVec,
+    pub rewrite_bytes: IntCounterVec,
+    pub ranking_coverage: Histogram,
+    /// `endpoint` = shop_the_look | search | profile.
+    pub endpoint_requests: IntCounterVec,
+    pub endpoint_upstream_duration: HistogramVec,
+    pub rate_limited: IntCounterVec,
+    /// `result` = success | failure.
+    pub config_reloads: IntCounterVec,
+    pub inflight_requests: IntGauge,
+    build_info: IntGaugeVec,
+}
+
+impl Metrics {
+    /// Creates the metrics on a fresh registry.
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            let c = IntCounterVec::new(Opts::new(name, help), labels).expect("valid metric");
+            registry
+                .register(Box::new(c.clone()))
+                .expect("unique metric");
+            c
+        };
+        let histogram = |name: &str, help: &str, labels: &[&str], buckets: &[f64]| {
+            let opts = HistogramOpts::new(name, help).buckets(buckets.to_vec());
+            let h = HistogramVec::new(opts, labels).expect("valid metric");
+            registry
+                .register(Box::new(h.clone()))
+                .expect("unique metric");
+            h
+        };
+        let gauge = |name: &str, help: &str| {
+            let g = IntGauge::new(name, help).expect("valid metric");
+            registry
+                .register(Box::new(g.clone()))
+                .expect("unique metric");
+            g
+        };
+        let coverage_buckets = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0];
+        let metrics = Metrics {
+            requests: counter(
+                "reshelf_requests_total",
+                "Requests on the public listener by route kind and status class.",
+                &["route", "status_class"],
+            ),
+            request_duration: histogram(
+                "reshelf_request_duration_seconds",
+                "Whole request duration, until the response body is sent.",
+                &["route"],
+                LATENCY_BUCKETS,
+            ),
+            origin_duration: histogram(
+                "reshelf_origin_duration_seconds",
+                "Time until the origin's response headers.",
+                &["route"],
+                LATENCY_BUCKETS,
+            ),
+            origin_errors: counter(
+                "reshelf_origin_errors_total",
+                "Origin requests that failed, by kind.",
+                &["kind"],
+            ),
+            listing_pages: counter(
+                "reshelf_listing_pages_total",
+                "Listing pages by outcome and native-order reason.",
+                &["outcome", "reason"],
+            ),
+            ranking_duration: histogram(
+                "reshelf_ranking_duration_seconds",
+                "categoryView call duration by result.",
+                &["result"],
+                LATENCY_BUCKETS,
+            ),
+            ranking_cache_lookups: counter(
+                "reshelf_ranking_cache_lookups_total",
+                "Ranking cache lookups: hit, miss, or stale serve.",
+                &["result"],
+            ),
+            ranking_cache_bytes: gauge(
+                "reshelf_ranking_cache_bytes",
+                "Weighed size of the ranking cache in bytes.",
+            ),
+            ranking_cache_entries: gauge(
+                "reshelf_ranking_cache_entries",
+                "Entries in the ranking cache.",
+            ),
+            breaker_state: gauge(
+                "reshelf_breaker_state",
+                "Ranking API circuit breaker: 0 closed, 1 open, 2 half-open.",
+            ),
+            ranking_events_dropped: {
+                let c = IntCounter::new(
+                    "reshelf_ranking_events_dropped_total",
+                    "categoryView events not sent because the breaker or the limit refused them.",
+                )
+                .expect("valid metric");
+                registry
+                    .register(Box::new(c.clone()))
+                    .expect("unique metric");
+                c
+            },
+            rewrite_duration: histogram(
+                "reshelf_rewrite_duration_seconds",
+                "Time spent reordering a listing body.",
+                &["format"],
+                LATENCY_BUCKETS,
+            ),
+            rewrite_bytes: counter(
+                "reshelf_rewrite_bytes_total",
+                "Bytes of listing bodies reordered.",
+                &["format"],
+            ),
+            ranking_coverage: {
+                let h = Histogram::with_opts(
+                    HistogramOpts::new(
+                        "reshelf_ranking_coverage_ratio",
+                        "Share of a page's tiles that the ranking named.",
+                    )
+                    .buckets(coverage_buckets.to_vec()),
+                )
+                .expect("valid metric");
+                registry
+                    .register(Box::new(h.clone()))
+                    .expect("unique metric");
+                h
+            },
+            endpoint_requests: counter(
+                "reshelf_endpoint_requests_total",
+                "Same-origin endpoint requests by endpoint and outcome.",
+                &["endpoint", "outcome"],
+            ),
+            endpoint_upstream_duration: histogram(
+                "reshelf_endpoint_upstream_duration_seconds",
+                "Fashion.AI call duration for the same-origin endpoints.",
+                &["endpoint"],
+                LATENCY_BUCKETS,
+            ),
+            rate_limited: counter(
+                "reshelf_rate_limited_total",
+                "Requests refused with 429 by the per-client rate limit.",
+                &["endpoint"],
+            ),
+            config_reloads: counter(
+                "reshelf_config_reloads_total",
+                "Config reloads on SIGHUP by result.",
+                &["result"],
+            ),
+            inflight_requests: gauge(
+                "reshelf_inflight_requests",
+                "Requests being served on the public listener.",
+            ),
+            build_info: {
+                let g = IntGaugeVec::new(
+                    Opts::new("reshelf_build_info", "Build information; always 1."),
+                    &["version"],
+                )
+                .expect("valid metric");
+                registry
+                    .register(Box::new(g.clone()))
+                    .expect("unique metric");
+                g
+            },
+            registry,
+        };
+        metrics
+            .build_info
+            .with_label_values(&[env!("CARGO_PKG_VERSION")])
+            .set(1);
+        metrics
+    }
+
+    /// The registry in Prometheus text exposition format.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16 * 1024);
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .expect("text encoding into a Vec cannot fail");
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `2xx`-style class of a status code, the only status label we export.
+pub fn status_class(status: http::StatusCode) -> &'static str {
+    match status.as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    }
+}

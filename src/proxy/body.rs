@@ -1,0 +1,191 @@
+//! Body types and wrappers: the boxed body every response uses, an idle timeout for streamed
+//! origin bodies, and the observer that writes the access log once a body is fully sent.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body_util::{BodyExt, Full};
+use pin_project_lite::pin_project;
+use tokio::time::{Instant, Sleep};
+
+/// Any error a body stream can end with.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The body of every response reshelf sends and every request it forwards.
+pub type Body = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;
+
+/// A complete body from bytes.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+/// An empty body.
+pub fn empty() -> Body {
+    full(Bytes::new())
+}
+
+/// Boxes any body whose error converts into [`BoxError`].
+pub fn boxed<B>(body: B) -> Body
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    body.map_err(Into::into).boxed_unsync()
+}
+
+/// The origin stopped sending body bytes for longer than the idle limit.
+#[derive(Debug, thiserror::Error)]
+#[error("origin body idle for more than {0:?}")]
+pub struct IdleTimeout(pub Duration);
+
+pin_project! {
+    /// Ends a streamed body with [`IdleTimeout`] when no frame arrives within `limit`, so a
+    /// stalled origin cannot hold a connection forever while a slow but live download can
+    /// run as long as it needs.
+    pub struct IdleTimeoutBody<B> {
+        #[pin]
+        inner: B,
+        #[pin]
+        sleep: Sleep,
+        limit: Duration,
+    }
+}
+
+impl<B> IdleTimeoutBody<B> {
+    pub fn new(inner: B, limit: Duration) -> Self {
+        Self {
+            inner,
+            sleep: tokio::time::sleep(limit),
+            limit,
+        }
+    }
+}
+
+impl<B> HttpBody for IdleTimeoutBody<B>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let mut this = self.project();
+        match this.inner.poll_frame(cx) {
+            Poll::Ready(frame) => {
+                let limit = *this.limit;
+                this.sleep.as_mut().reset(Instant::now() + limit);
+                Poll::Ready(frame.map(|r| r.map_err(Into::into)))
+            }
+            Poll::Pending => match this.sleep.poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(IdleTimeout(*this.limit))))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// What an [`ObservedBody`] saw by the time it was finished or dropped.
+#[derive(Debug, Clone, Copy)]
+pub struct Transfer {
+    /// Body bytes handed to the connection.
+    pub bytes: u64,
+    /// The body ended normally (not cut by an error or a client that went away).
+    pub complete: bool,
+}
+
+pin_project! {
+    /// Counts the bytes of a response body and calls `on_done` exactly once: when the body
+    /// ends, fails, or is dropped because the client went away.
+    pub struct ObservedBody<F: FnOnce(Transfer)> {
+        #[pin]
+        inner: Body,
+        bytes: u64,
+        on_done: Option<F>,
+    }
+
+    impl<F: FnOnce(Transfer)> PinnedDrop for ObservedBody<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if let Some(done) = this.on_done.take() {
+                done(Transfer { bytes: *this.bytes, complete: false });
+            }
+        }
+    }
+}
+
+impl<F: FnOnce(Transfer)> ObservedBody<F> {
+    pub fn new(inner: Body, on_done: F) -> Self {
+        let mut body = Self {
+            inner,
+            bytes: 0,
+            on_done: Some(on_done),
+        };
+        // An empty body (HEAD, 204, 304) may never be polled: report it as complete now.
+        if body.inner.is_end_stream() {
+            if let Some(done) = body.on_done.take() {
+                done(Transfer {
+                    bytes: 0,
+                    complete: true,
+                });
+            }
+        }
+        body
+    }
+}
+
+impl<F: FnOnce(Transfer)> HttpBody for ObservedBody<F> {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.project();
+        let polled = this.inner.poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    *this.bytes += data.len() as u64;
+                }
+            }
+            Poll::Ready(end) => {
+                let complete = end.is_none();
+                if let Some(done) = this.on_done.take() {
+                    done(Transfer {
+                        bytes: *this.bytes,
+                        complete,
+                    });
+                }
+            }
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}

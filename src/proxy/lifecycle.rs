@@ -1,0 +1,131 @@
+//! Starting the listeners, waiting for a signal, draining: the proxy's life from `serve` to
+//! exit.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::{server, AppState};
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::RunError;
+
+/// How long in-flight requests may run after SIGTERM before their connections are closed.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A running proxy: both listeners bound and serving.
+pub struct Running {
+    public_addr: SocketAddr,
+    admin_addr: SocketAddr,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    state: Arc<AppState>,
+}
+
+impl Running {
+    /// Where storefront traffic is accepted.
+    pub fn public_addr(&self) -> SocketAddr {
+        self.public_addr
+    }
+
+    /// Where `/metrics`, `/healthz` and `/readyz` are served.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_addr
+    }
+
+    /// The shared state, for tests and the demo.
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Stops accepting, lets in-flight requests finish (at most [`SHUTDOWN_GRACE`]), returns
+    /// when both listeners are closed.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, RunError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| RunError::Bind { what, addr, source })
+}
+
+/// Binds both listeners and starts serving.
+pub async fn start(config: Config) -> Result<Running, RunError> {
+    let config = Arc::new(config);
+    let public = bind("public", config.listen.public).await?;
+    let admin = bind("admin", config.listen.admin).await?;
+    let local = |l: &TcpListener, what, addr| {
+        l.local_addr()
+            .map_err(|source| RunError::Bind { what, addr, source })
+    };
+    let public_addr = local(&public, "public", config.listen.public)?;
+    let admin_addr = local(&admin, "admin", config.listen.admin)?;
+    let state = Arc::new(AppState::new(config, Metrics::new()));
+    let shutdown = CancellationToken::new();
+
+    let public_state = state.clone();
+    let public_task = tokio::spawn(server::serve(
+        "public",
+        public,
+        move |peer, req| super::handle(public_state.clone(), peer, req),
+        shutdown.clone(),
+        SHUTDOWN_GRACE,
+    ));
+    let admin_state = state.clone();
+    let admin_task = tokio::spawn(server::serve(
+        "admin",
+        admin,
+        move |_peer, req| crate::admin::handle(admin_state.clone(), req),
+        shutdown.clone(),
+        SHUTDOWN_GRACE,
+    ));
+    Ok(Running {
+        public_addr,
+        admin_addr,
+        shutdown,
+        tasks: vec![public_task, admin_task],
+        state,
+    })
+}
+
+/// `reshelf serve`: sets up logging, serves until SIGTERM or SIGINT, then drains.
+pub async fn serve_until_signal(config: Config) -> Result<(), RunError> {
+    crate::telemetry::init(config.log.format);
+    let running = start(config).await?;
+    tracing::info!(
+        public = %running.public_addr(),
+        admin = %running.admin_addr(),
+        "reshelf listening"
+    );
+    let signal = wait_for_shutdown_signal().await?;
+    tracing::info!(signal, "shutting down: draining in-flight requests");
+    running.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Waits for SIGTERM or SIGINT and says which arrived.
+pub async fn wait_for_shutdown_signal() -> Result<&'static str, RunError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let install = |kind, name| {
+        signal(kind).map_err(|source| RunError::Signal {
+            signal: name,
+            source,
+        })
+    };
+    let mut term = install(SignalKind::terminate(), "SIGTERM")?;
+    let mut int = install(SignalKind::interrupt(), "SIGINT")?;
+    Ok(tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
+    })
+}

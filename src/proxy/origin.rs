@@ -1,0 +1,101 @@
+//! The client to the shop's origin: pooled keep-alive HTTP/1.1 connections, connect and
+//! response timeouts, and errors that say which of those failed.
+
+use std::time::Duration;
+
+use http::{Request, Response, Uri};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use super::body::Body;
+use crate::config;
+
+/// Why the origin gave no response.
+#[derive(Debug, thiserror::Error)]
+pub enum OriginError {
+    #[error("cannot connect to the origin")]
+    Connect(#[source] hyper_util::client::legacy::Error),
+    #[error("origin sent no response headers within {0:?}")]
+    Timeout(Duration),
+    #[error("origin connection failed")]
+    Protocol(#[source] hyper_util::client::legacy::Error),
+    #[error("cannot build the origin request URI")]
+    Uri(#[source] http::Error),
+}
+
+impl OriginError {
+    /// The `kind` label of `reshelf_origin_errors_total`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            OriginError::Connect(_) => "connect",
+            OriginError::Timeout(_) => "timeout",
+            OriginError::Protocol(_) | OriginError::Uri(_) => "protocol",
+        }
+    }
+}
+
+/// A pooled client bound to one origin.
+#[derive(Clone)]
+pub struct OriginClient {
+    client: Client<HttpConnector, Body>,
+    scheme: http::uri::Scheme,
+    authority: http::uri::Authority,
+    timeout: Duration,
+}
+
+impl OriginClient {
+    pub fn new(origin: &config::Origin) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(origin.connect_timeout));
+        connector.set_nodelay(true);
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(256)
+            .build(connector);
+        let parts = origin.url.clone().into_parts();
+        Self {
+            client,
+            scheme: parts.scheme.unwrap_or(http::uri::Scheme::HTTP),
+            authority: parts
+                .authority
+                .expect("config validation guarantees an origin host"),
+            timeout: origin.timeout,
+        }
+    }
+
+    /// The origin's `host:port`, for readiness probes.
+    pub fn authority(&self) -> &http::uri::Authority {
+        &self.authority
+    }
+
+    /// Points `req` at the origin (keeping its path and query) and sends it; waits at most the
+    /// configured timeout for the response headers.
+    pub async fn send(&self, mut req: Request<Body>) -> Result<Response<Incoming>, OriginError> {
+        let path = req
+            .uri()
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| http::uri::PathAndQuery::from_static("/"));
+        *req.uri_mut() = Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(path)
+            .build()
+            .map_err(OriginError::Uri)?;
+        *req.version_mut() = http::Version::HTTP_11;
+        match tokio::time::timeout(self.timeout, self.client.request(req)).await {
+            Err(_) => Err(OriginError::Timeout(self.timeout)),
+            Ok(Err(e)) if e.is_connect() => Err(OriginError::Connect(e)),
+            Ok(Err(e)) => Err(OriginError::Protocol(e)),
+            Ok(Ok(resp)) => Ok(resp),
+        }
+    }
+
+    /// The configured whole-response timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+}
