@@ -5,8 +5,15 @@
 //! Parsing never touches the process environment: the caller passes a lookup so tests stay
 //! hermetic.
 
+mod checks;
+mod frontend;
+mod pages;
 mod raw;
+mod redact;
+mod route;
+mod services;
 mod validate;
 
 pub use raw::*;
+pub use route::{Route, ID_PLACEHOLDER};
 pub use validate::*;

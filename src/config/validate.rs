@@ -1,4 +1,8 @@
-//! One validation pass from [`RawConfig`] to [`Config`], collecting every problem with its key.
+//! The validated, typed config ([`Config`]) and the one validation pass that builds it from a
+//! [`RawConfig`], collecting every problem with its key instead of stopping at the first.
+//!
+//! The section checks live in `checks`, `services`, `frontend` and `pages`; this module holds
+//! the types and the orchestration.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -6,7 +10,7 @@ use std::time::Duration;
 use crate::rewrite::html::HtmlRules;
 use crate::rewrite::json::JsonRules;
 
-use super::RawConfig;
+use super::{checks, frontend, pages, services, RawConfig, Route};
 
 /// Looks up an environment variable by name. `serve` passes `std::env::var`; tests pass a map.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -16,6 +20,7 @@ pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value.
     pub fn new(value: String) -> Self {
         Self(value)
     }
@@ -25,7 +30,24 @@ impl Secret {
     }
 }
 
+impl Secret {
+    /// Length of the secret in bytes (safe to print).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// True for an empty secret (validation never produces one).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::fmt::Display for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("[redacted]")
     }
@@ -34,7 +56,9 @@ impl std::fmt::Debug for Secret {
 /// One problem found in the config, named by its key (`origin.url`, `pages[1].tiles`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
+    /// Dotted key as in the file, with `[i]` for array entries (0-based): `pages[1].tiles`.
     pub key: String,
+    /// What is wrong, for an operator.
     pub message: String,
 }
 
@@ -47,12 +71,15 @@ impl std::fmt::Display for Problem {
 /// Why a config could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("cannot read config file {path}")]
     Read {
         path: String,
         #[source]
         source: std::io::Error,
     },
+    /// Not TOML, or not reshelf's shape (unknown key, wrong type); the source names the key
+    /// and line.
     #[error("config is not valid TOML for reshelf")]
     Parse(#[source] toml::de::Error),
     /// Every problem at once, each naming its key.
@@ -76,70 +103,103 @@ pub struct Config {
     pub raw: RawConfig,
 }
 
+/// `[listen]`.
 #[derive(Debug, Clone)]
 pub struct Listen {
+    /// Storefront traffic. Default `0.0.0.0:8080`.
     pub public: SocketAddr,
+    /// Metrics and health. Default `127.0.0.1:9100`.
     pub admin: SocketAddr,
+    /// Send `X-Reshelf` on listing pages. Default `true`.
     pub debug_header: bool,
 }
 
+/// `[origin]`.
 #[derive(Debug, Clone)]
 pub struct Origin {
-    /// `http://host:port` with no path other than `/`; requests keep their own path.
+    /// `http://host:port/`, the port always explicit (80 when the file omits it); requests
+    /// keep their own path and query.
     pub url: http::Uri,
+    /// TCP connect timeout. Default 1 s.
     pub connect_timeout: Duration,
+    /// Whole origin response. Default 15 s.
     pub timeout: Duration,
+    /// Listing bodies larger than this many bytes pass through untouched. Default 4 MiB.
     pub max_rewrite_bytes: usize,
 }
 
+/// `[fashionai]`.
 #[derive(Debug, Clone)]
 pub struct FashionAi {
-    /// Base URL without trailing slash.
+    /// Base URL without trailing slash. Default `https://catalog.api.fashionai.dev`.
     pub base_url: String,
+    /// The app token, read from the variable named by `token_env`; visible ASCII only.
     pub token: Secret,
+    /// Starts with `/`; appended to `base_url`.
     pub recommendation_path: String,
+    /// Budget for a `categoryView` answer, 1 ms to 10 s. Default 120 ms.
     pub timeout: Duration,
+    /// Starts with `/`; appended to `base_url`, followed by `?query=&size=`.
     pub search_path: String,
+    /// Starts with `/` and contains `{email}`.
     pub profile_path: String,
 }
 
+/// `[endpoints]`.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
+    /// Starts with `/`, no trailing slash, not `/` alone. Default `/_reshelf`.
     pub prefix: String,
+    /// Default 300 ms (1 ms to 60 s).
     pub shop_the_look_timeout: Duration,
+    /// Default 800 ms (1 ms to 60 s).
     pub search_timeout: Duration,
+    /// At least 1. Default 120.
     pub rate_limit_per_minute: u32,
+    /// Bare addresses become /32 or /128 networks. Default none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Normalized origins (`https://shop.example`, lowercase host, default port dropped), to
+    /// compare with a request's `Origin` header. Default none.
     pub cors_origins: Vec<String>,
 }
 
+/// `[admin]`.
 #[derive(Debug, Clone)]
 pub struct Admin {
     /// `None` when the variable is unset: admin-only endpoints then refuse everyone.
     pub token: Option<Secret>,
 }
 
+/// `[log] format`. Default `Text`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
     Json,
 }
 
+/// `[log]`.
 #[derive(Debug, Clone)]
 pub struct Log {
     pub format: LogFormat,
 }
 
+/// `[cache]`.
 #[derive(Debug, Clone)]
 pub struct Cache {
+    /// How long a session's ranking for a category is reused. Default 300 s.
     pub ttl: Duration,
+    /// Memory bound of the ranking cache, bytes. Default 256 MiB.
     pub max_bytes: u64,
 }
 
+/// `[identity]`.
 #[derive(Debug, Clone)]
 pub struct Identity {
+    /// A valid cookie name (RFC 6265 token). Default `reshelf_sid`.
     pub session_cookie: String,
+    /// `None` when the file says `""` (the default).
     pub user_cookie: Option<String>,
+    /// `None` when the file says `""` (the default).
     pub user_header: Option<http::HeaderName>,
 }
 
@@ -150,33 +210,67 @@ pub struct Page {
     pub format: PageFormat,
 }
 
+/// How a page's body is reordered, with its compiled rules.
 #[derive(Debug, Clone)]
 pub enum PageFormat {
     Html(HtmlRules),
     Json(JsonRules),
 }
 
-/// A `[[pages]] path`: literal text around an optional `{id}` capture, or an exact path with
-/// the id in a query parameter.
-#[derive(Debug, Clone)]
-pub enum Route {
-    /// `prefix{id}suffix`; the id is one non-empty path segment (no `/`).
-    PathId { prefix: String, suffix: String },
-    /// Exact path; the id is the value of query parameter `param`.
-    QueryId { path: String, param: String },
-}
-
-impl Route {
-    /// The category id when `path` (and `query`) match this route.
-    pub fn match_request(&self, path: &str, query: Option<&str>) -> Option<String> {
-        todo!("config helper: {path} {query:?}")
-    }
-}
-
 impl Config {
     /// Parses and validates a config file's text. `env` resolves `token_env` names.
+    ///
+    /// Errors: [`ConfigError::Parse`] when the text is not TOML of reshelf's shape (the first
+    /// such error only, as TOML parsing stops there), else [`ConfigError::Invalid`] with every
+    /// problem found.
     pub fn from_toml(text: &str, env: EnvLookup<'_>) -> Result<Config, ConfigError> {
-        todo!("config helper: {text} {:?}", env("X"))
+        let raw: RawConfig = toml::from_str(text).map_err(ConfigError::Parse)?;
+        Self::from_raw(raw, env)
+    }
+
+    /// Validates an already parsed file (defaults filled in) in one pass.
+    pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigError> {
+        let mut problems = checks::Problems::default();
+        let listen = checks::listen(&raw.listen, &mut problems);
+        let origin = checks::origin(&raw.origin, &mut problems);
+        let fashionai = services::fashionai(&raw.fashionai, env, &mut problems);
+        let endpoints = frontend::endpoints(&raw.endpoints, &mut problems);
+        let admin = services::admin(&raw.admin, env, &mut problems);
+        let log = checks::log(&raw.log, &mut problems);
+        let cache = checks::cache(&raw.cache, &mut problems);
+        let identity = frontend::identity(&raw.identity, &mut problems);
+        let pages = pages::pages(&raw.pages, &raw.endpoints.prefix, &mut problems);
+        match (
+            listen, origin, fashionai, endpoints, admin, log, cache, identity, pages,
+        ) {
+            (
+                Some(listen),
+                Some(origin),
+                Some(fashionai),
+                Some(endpoints),
+                Some(admin),
+                Some(log),
+                Some(cache),
+                Some(identity),
+                Some(pages),
+            ) if problems.is_empty() => Ok(Config {
+                listen,
+                origin,
+                fashionai,
+                endpoints,
+                admin,
+                log,
+                cache,
+                identity,
+                pages,
+                raw,
+            }),
+            // Every check that yields `None` has recorded why, so the list is never empty.
+            _ => {
+                debug_assert!(!problems.is_empty(), "a section failed without a problem");
+                Err(ConfigError::Invalid(problems.into_vec()))
+            }
+        }
     }
 
     /// Reads and validates a config file.
@@ -193,10 +287,5 @@ impl Config {
         self.pages
             .iter()
             .find_map(|p| p.route.match_request(path, query).map(|id| (p, id)))
-    }
-
-    /// The effective config as TOML with secrets redacted, for `reshelf check`.
-    pub fn to_redacted_toml(&self) -> String {
-        todo!("config helper")
     }
 }
