@@ -24,13 +24,16 @@ pub enum RunError {
     },
     #[error("cannot build the Fashion.AI client")]
     HttpClient(#[source] reqwest::Error),
+    /// `reshelf sim` arguments that cannot work (token variable unset, bad catalog file).
+    #[error("cannot start the Fashion.AI simulator")]
+    Sim(#[source] crate::sim::SimSetupError),
 }
 
 impl RunError {
     /// The process exit code of `spec/interface.md`: 2 for configuration, 1 for the rest.
     pub fn exit_code(&self) -> u8 {
         match self {
-            RunError::Config(_) => 2,
+            RunError::Config(_) | RunError::Sim(_) => 2,
             RunError::Bind { .. } | RunError::Signal { .. } | RunError::HttpClient(_) => 1,
         }
     }

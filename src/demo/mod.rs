@@ -1,5 +1,7 @@
 //! `reshelf demo`: a demo shop origin, the Fashion.AI simulator and the proxy, on loopback.
 
+pub mod shop;
+
 use std::net::SocketAddr;
 
 /// Runs the demo until SIGINT/SIGTERM.

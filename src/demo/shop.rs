@@ -1,0 +1,196 @@
+//! The demo shop origin: server-rendered category pages (`ul.products > li.product` tiles with
+//! `data-product-id`), a JSON listing API, product pages, SVG placeholder images and a
+//! stylesheet, all from a [`Catalog`] in its native (file) order.
+//!
+//! Routes (GET and HEAD; other methods 405; anything else 404):
+//!
+//! | path | answer |
+//! | --- | --- |
+//! | `/` | home page linking to every category |
+//! | `/category/{id}` | the category's products as tiles |
+//! | `/api/categories/{id}/products` | `{"category": {"id", "name"}, "products": [{"id", "name", "price", "salePrice", "image", "link"}]}` |
+//! | `/product/{id}` | product page with `<div id="shop-the-look" data-product-id>` |
+//! | `/search?query=Q` | the shop's own (native) name search |
+//! | `/images/{id}.svg`, `/images/{id}-back.svg` | placeholder in the product's colour |
+//! | `/static/shop.css` | stylesheet |
+//!
+//! Pages and the API are `Cache-Control: no-cache` (the order may change per visit); images
+//! and CSS may be cached for an hour.
+
+mod pages;
+mod svg;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::header::{ALLOW, CACHE_CONTROL};
+use http::{HeaderValue, Method, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper::Request;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::sim::net::{self, Body};
+use crate::sim::Catalog;
+
+const CSS: &str = include_str!("assets/shop.css");
+
+/// Starts the shop on an already bound listener and returns at once. It serves until the
+/// handle is shut down or dropped.
+pub async fn start(catalog: Arc<Catalog>, listener: TcpListener) -> ShopHandle {
+    let addr = listener
+        .local_addr()
+        .expect("a bound TCP listener has a local address");
+    let shutdown = CancellationToken::new();
+    let task = net::spawn_server(listener, shutdown.clone(), move |req| {
+        let catalog = Arc::clone(&catalog);
+        async move { handle(&catalog, &req) }
+    });
+    ShopHandle {
+        addr,
+        shutdown,
+        task: Some(task),
+    }
+}
+
+/// A running demo shop. Dropping it stops the server too (without waiting).
+#[derive(Debug)]
+pub struct ShopHandle {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: Option<JoinHandle<()>>,
+}
+
+impl ShopHandle {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, no trailing slash: the `origin.url` to configure.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, drops open connections and waits for the accept loop to end.
+    pub async fn shutdown(mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            // The loop never panics; a JoinError could only be a cancelled runtime.
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ShopHandle {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+fn handle(catalog: &Catalog, req: &Request<Incoming>) -> Response<Body> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut response = net::respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain; charset=utf-8",
+            "method not allowed\n",
+        );
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    let segments: Vec<String> = req
+        .uri()
+        .path()
+        .split('/')
+        .skip(1)
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let found = match segments.as_slice() {
+        [""] => Some(page(pages::home(catalog))),
+        ["category", id] => catalog
+            .category(id)
+            .map(|c| page(pages::category(catalog, c))),
+        ["api", "categories", id, "products"] => catalog.category(id).map(|c| {
+            let products: Vec<_> = catalog
+                .category_products(&c.id)
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    json!({
+                        "id": p.id,
+                        "name": p.name,
+                        "price": p.price,
+                        "salePrice": p.sale_price,
+                        "image": pages::image_path(&p.id, false),
+                        "link": pages::product_path(&p.id),
+                    })
+                })
+                .collect();
+            let body = json!({
+                "category": {"id": c.id, "name": c.name},
+                "products": products,
+            });
+            no_cache(net::json(StatusCode::OK, &body))
+        }),
+        ["product", id] => catalog
+            .product(id)
+            .map(|p| page(pages::product(catalog, p))),
+        ["search"] => {
+            let query = form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == "query")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            Some(page(pages::search(catalog, &query)))
+        }
+        ["images", file] => file
+            .strip_suffix(".svg")
+            .and_then(|name| svg::lookup(catalog, name))
+            .map(|(p, back)| {
+                let body = svg::placeholder(catalog, p, back);
+                cached(net::respond(StatusCode::OK, "image/svg+xml", body))
+            }),
+        ["static", "shop.css"] => Some(cached(net::respond(
+            StatusCode::OK,
+            "text/css; charset=utf-8",
+            CSS,
+        ))),
+        _ => None,
+    };
+    found.unwrap_or_else(|| {
+        let mut response = page(pages::not_found(catalog));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        response
+    })
+}
+
+fn page(html: String) -> Response<Body> {
+    no_cache(net::respond(
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        html,
+    ))
+}
+
+fn no_cache(mut response: Response<Body>) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn cached(mut response: Response<Body>) -> Response<Body> {
+    response.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
