@@ -298,8 +298,9 @@ async fn origin_down_gives_502() {
 async fn hanging_origin_gives_504_within_the_timeout() {
     // Accepts the request and never answers.
     let origin = TestServer::start(|_req| std::future::pending::<Response<TestBody>>()).await;
-    let toml =
-        config_toml(origin.addr, None, HTML_PAGE).replace("timeout_ms = 2000", "timeout_ms = 300");
+    let toml = config_toml(origin.addr, None, HTML_PAGE)
+        .replace("connect_timeout_ms = 500", "connect_timeout_ms = 200")
+        .replace("timeout_ms = 2000", "timeout_ms = 300");
     let proxy = start_proxy(&toml).await;
     let started = Instant::now();
     let resp = client()
