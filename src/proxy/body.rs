@@ -159,12 +159,21 @@ impl<F: FnOnce(Transfer)> HttpBody for ObservedBody<F> {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = self.project();
-        let polled = this.inner.poll_frame(cx);
+        let mut this = self.project();
+        let polled = this.inner.as_mut().poll_frame(cx);
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
                     *this.bytes += data.len() as u64;
+                }
+                // hyper stops polling a body that says it has ended, so report it here.
+                if this.inner.is_end_stream() {
+                    if let Some(done) = this.on_done.take() {
+                        done(Transfer {
+                            bytes: *this.bytes,
+                            complete: true,
+                        });
+                    }
                 }
             }
             Poll::Ready(end) => {

@@ -51,10 +51,16 @@ impl Coding {
 
     fn from_token(token: &str) -> Option<Self> {
         let token = token.trim();
-        [Coding::Identity, Coding::Gzip, Coding::Deflate, Coding::Brotli, Coding::Zstd]
-            .into_iter()
-            .find(|c| token.eq_ignore_ascii_case(c.token()))
-            .or_else(|| token.eq_ignore_ascii_case("x-gzip").then_some(Coding::Gzip))
+        [
+            Coding::Identity,
+            Coding::Gzip,
+            Coding::Deflate,
+            Coding::Brotli,
+            Coding::Zstd,
+        ]
+        .into_iter()
+        .find(|c| token.eq_ignore_ascii_case(c.token()))
+        .or_else(|| token.eq_ignore_ascii_case("x-gzip").then_some(Coding::Gzip))
     }
 
     /// The coding of a response from its `Content-Encoding` (one coding; stacked codings are
@@ -145,7 +151,9 @@ pub fn decode(coding: Coding, body: &[u8], limit: usize) -> Result<Vec<u8>, Code
 }
 
 fn looks_like_zlib(body: &[u8]) -> bool {
-    body.len() >= 2 && body[0] & 0x0f == 8 && (u16::from(body[0]) << 8 | u16::from(body[1])) % 31 == 0
+    body.len() >= 2
+        && body[0] & 0x0f == 8
+        && (u16::from(body[0]) << 8 | u16::from(body[1])) % 31 == 0
 }
 
 /// Encodes `body` with `coding`.
@@ -187,8 +195,18 @@ mod tests {
     #[test]
     fn round_trips_every_coding() {
         let body = b"<ul>".repeat(1000);
-        for c in [Coding::Identity, Coding::Gzip, Coding::Deflate, Coding::Brotli, Coding::Zstd] {
-            assert_eq!(decode(c, &encode(c, &body), 1 << 20).unwrap(), body, "{c:?}");
+        for c in [
+            Coding::Identity,
+            Coding::Gzip,
+            Coding::Deflate,
+            Coding::Brotli,
+            Coding::Zstd,
+        ] {
+            assert_eq!(
+                decode(c, &encode(c, &body), 1 << 20).unwrap(),
+                body,
+                "{c:?}"
+            );
         }
     }
 
@@ -196,16 +214,25 @@ mod tests {
     fn a_bomb_stops_at_the_limit() {
         let bomb = encode(Coding::Gzip, &vec![0u8; 10 << 20]);
         assert!(bomb.len() < 64 * 1024);
-        assert!(matches!(decode(Coding::Gzip, &bomb, 1 << 20), Err(CodecError::TooLarge { .. })));
+        assert!(matches!(
+            decode(Coding::Gzip, &bomb, 1 << 20),
+            Err(CodecError::TooLarge { .. })
+        ));
     }
 
     #[test]
     fn client_preferences() {
-        assert_eq!(choose_for_client(&headers("gzip, deflate, br, zstd")), Coding::Zstd);
+        assert_eq!(
+            choose_for_client(&headers("gzip, deflate, br, zstd")),
+            Coding::Zstd
+        );
         assert_eq!(choose_for_client(&headers("gzip, br")), Coding::Brotli);
         assert_eq!(choose_for_client(&headers("br;q=0, gzip")), Coding::Gzip);
         assert_eq!(choose_for_client(&HeaderMap::new()), Coding::Identity);
-        assert_eq!(origin_accept_encoding(&headers("br;q=0, gzip, sdch")), "gzip");
+        assert_eq!(
+            origin_accept_encoding(&headers("br;q=0, gzip, sdch")),
+            "gzip"
+        );
         assert_eq!(origin_accept_encoding(&HeaderMap::new()), "identity");
     }
 }

@@ -22,7 +22,10 @@ impl ProxyError {
         match self {
             ProxyError::Origin(OriginError::Timeout(_)) => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Origin(
-                OriginError::Connect(_) | OriginError::Protocol(_) | OriginError::Uri(_),
+                OriginError::Connect(_)
+                | OriginError::Protocol(_)
+                | OriginError::Body(_)
+                | OriginError::Uri(_),
             ) => StatusCode::BAD_GATEWAY,
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
         }

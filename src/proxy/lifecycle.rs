@@ -69,7 +69,7 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
     };
     let public_addr = local(&public, "public", config.listen.public)?;
     let admin_addr = local(&admin, "admin", config.listen.admin)?;
-    let state = Arc::new(AppState::new(config, Metrics::new()));
+    let state = Arc::new(AppState::new(config, Metrics::new())?);
     let shutdown = CancellationToken::new();
 
     let public_state = state.clone();

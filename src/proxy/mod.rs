@@ -6,9 +6,11 @@
 //! `Result` and never log errors themselves.
 
 pub mod body;
+mod codec;
 mod error;
 pub mod headers;
 mod lifecycle;
+mod listing;
 mod origin;
 mod passthrough;
 mod server;
@@ -25,8 +27,12 @@ pub use error::ProxyError;
 pub use lifecycle::{serve_until_signal, start, wait_for_shutdown_signal, Running, SHUTDOWN_GRACE};
 pub use origin::{OriginClient, OriginError};
 
-use crate::config::Config;
+use crate::config::{Config, Page};
 use crate::metrics::{status_class, Metrics};
+use crate::ranking::breaker::Breaker;
+use crate::ranking::cache::RankingCache;
+use crate::ranking::client::FashionAi;
+use crate::ranking::RankingService;
 use body::{Body, ObservedBody, Transfer};
 
 /// What every request handler shares.
@@ -34,16 +40,31 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Metrics,
     pub origin: OriginClient,
+    pub fashionai: FashionAi,
+    pub ranking: Arc<RankingService>,
+    pub bots: isbot::Bots,
 }
 
 impl AppState {
-    pub fn new(config: Arc<Config>, metrics: Metrics) -> Self {
+    pub fn new(config: Arc<Config>, metrics: Metrics) -> Result<Self, crate::RunError> {
         let origin = OriginClient::new(&config.origin);
-        Self {
+        let fashionai = FashionAi::new(&config.fashionai).map_err(crate::RunError::HttpClient)?;
+        let cache = RankingCache::new(config.cache.max_bytes, config.cache.ttl);
+        let ranking = Arc::new(RankingService::new(
+            fashionai.clone(),
+            cache,
+            Breaker::default(),
+            config.fashionai.timeout,
+            metrics.clone(),
+        ));
+        Ok(Self {
             config,
             metrics,
             origin,
-        }
+            fashionai,
+            ranking,
+            bots: isbot::Bots::default(),
+        })
     }
 
     /// Whether `X-Forwarded-*` from this peer is believed (`endpoints.trusted_proxies`).
@@ -87,12 +108,33 @@ pub struct RequestContext {
 }
 
 /// Where a request goes.
-enum Target {
+enum Target<'a> {
+    /// A listing page of `page` for `category` (GET or HEAD only).
+    Listing {
+        page: &'a Page,
+        category: String,
+    },
     Passthrough,
 }
 
+impl Target<'_> {
+    fn route(&self) -> RouteKind {
+        match self {
+            Target::Listing { .. } => RouteKind::Listing,
+            Target::Passthrough => RouteKind::Passthrough,
+        }
+    }
+}
+
 /// Decides where a request goes, before anything is sent anywhere.
-fn classify(_state: &AppState, _req: &Request<Incoming>) -> Target {
+fn classify<'a>(state: &'a AppState, req: &Request<Incoming>) -> Target<'a> {
+    let listing_method = req.method() == http::Method::GET || req.method() == http::Method::HEAD;
+    if listing_method && !headers::is_upgrade(req.headers()) {
+        if let Some((page, category)) = state.config.match_page(req.uri().path(), req.uri().query())
+        {
+            return Target::Listing { page, category };
+        }
+    }
     Target::Passthrough
 }
 
@@ -108,13 +150,14 @@ pub async fn handle(
         peer,
         method: req.method().clone(),
         path: req.uri().path().to_owned(),
-        route: match target {
-            Target::Passthrough => RouteKind::Passthrough,
-        },
+        route: target.route(),
         started: Instant::now(),
     };
     state.metrics.inflight_requests.inc();
     let result = match target {
+        Target::Listing { page, category } => {
+            listing::serve(&state, &ctx, req, page, &category).await
+        }
         Target::Passthrough => passthrough::forward(&state, &ctx, req).await,
     };
     let mut response = result.unwrap_or_else(|e| {

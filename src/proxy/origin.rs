@@ -21,6 +21,8 @@ pub enum OriginError {
     Timeout(Duration),
     #[error("origin connection failed")]
     Protocol(#[source] hyper_util::client::legacy::Error),
+    #[error("origin body failed")]
+    Body(#[source] hyper::Error),
     #[error("cannot build the origin request URI")]
     Uri(#[source] http::Error),
 }
@@ -31,7 +33,7 @@ impl OriginError {
         match self {
             OriginError::Connect(_) => "connect",
             OriginError::Timeout(_) => "timeout",
-            OriginError::Protocol(_) | OriginError::Uri(_) => "protocol",
+            OriginError::Protocol(_) | OriginError::Body(_) | OriginError::Uri(_) => "protocol",
         }
     }
 }

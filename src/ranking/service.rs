@@ -199,11 +199,14 @@ impl Pending {
         let Some(mut answer) = self.answer.take() else {
             return self.from_cache(NoRanking::BreakerOpen).await;
         };
-        let waited =
-            tokio::time::timeout_at(deadline.into(), answer.wait_for(Option::is_some)).await;
+        let waited = tokio::time::timeout_at(deadline.into(), async {
+            // Clone out of the watch guard at once: it must not live across an await.
+            answer.wait_for(Option::is_some).await.map(|v| v.clone())
+        })
+        .await;
         let result = match waited {
-            Ok(Ok(value)) => value.clone().expect("waited for Some"),
-            Ok(Err(_closed)) => return self.from_cache(NoRanking::Error).await,
+            Ok(Ok(Some(result))) => result,
+            Ok(Ok(None)) | Ok(Err(_)) => return self.from_cache(NoRanking::Error).await,
             Err(_elapsed) => return self.from_cache(NoRanking::Timeout).await,
         };
         match result {

@@ -197,36 +197,7 @@ pub async fn run(args: SimArgs) -> Result<(), crate::RunError> {
     let handle = start(config, listener).await;
     tracing::info!(addr = %handle.addr(), "Fashion.AI simulator listening");
     println!("Fashion.AI simulator on {}", handle.base_url());
-    let stopped = wait_for_signal().await;
+    let stopped = crate::proxy::wait_for_shutdown_signal().await;
     handle.shutdown().await;
-    stopped
-}
-
-/// Resolves on SIGINT or SIGTERM.
-async fn wait_for_signal() -> Result<(), crate::RunError> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term =
-            signal(SignalKind::terminate()).map_err(|source| crate::RunError::Signal {
-                signal: "SIGTERM",
-                source,
-            })?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.map_err(|source| crate::RunError::Signal {
-                signal: "SIGINT",
-                source,
-            }),
-            _ = term.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|source| crate::RunError::Signal {
-                signal: "SIGINT",
-                source,
-            })
-    }
+    stopped.map(|_| ())
 }

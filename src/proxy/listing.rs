@@ -1,0 +1,444 @@
+//! The listing flow: a category page or listing API request, reordered by the shopper's
+//! ranking. In order: name the shopper and fire `categoryView`; fetch the origin's page while
+//! the ranking is under way; decide whether the body can be rewritten; read and decode it;
+//! take the ranking (or the reason there is none) by the deadline; reorder; encode for the
+//! client; mark the response private.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+
+use super::body::{boxed, full, Body, BoxError, IdleTimeoutBody};
+use super::codec::{self, CodecError, Coding};
+use super::passthrough::{downstream_response, send_to_origin, upstream_request};
+use super::{AppState, OriginError, ProxyError, RequestContext};
+use crate::config::{Page, PageFormat};
+use crate::identity::{self, Shopper};
+use crate::ranking::{Decision, NoRanking, Pending};
+use crate::rewrite::{self, Outcome, Unchanged};
+
+const X_RESHELF: header::HeaderName = header::HeaderName::from_static("x-reshelf");
+
+/// Why a listing page kept its native order: the `reason` of `X-Reshelf` and of the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Empty,
+    Timeout,
+    Error,
+    BreakerOpen,
+    TooLarge,
+    OriginStatus,
+    NotListing,
+    Bot,
+}
+
+impl Reason {
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::Empty => "empty",
+            Reason::Timeout => "timeout",
+            Reason::Error => "error",
+            Reason::BreakerOpen => "breaker-open",
+            Reason::TooLarge => "too-large",
+            Reason::OriginStatus => "origin-status",
+            Reason::NotListing => "not-listing",
+            Reason::Bot => "bot",
+        }
+    }
+}
+
+impl From<NoRanking> for Reason {
+    fn from(r: NoRanking) -> Self {
+        match r {
+            NoRanking::Empty => Reason::Empty,
+            NoRanking::Timeout => Reason::Timeout,
+            NoRanking::Error => Reason::Error,
+            NoRanking::BreakerOpen => Reason::BreakerOpen,
+        }
+    }
+}
+
+/// One listing view: who asked, and whether its event was fired.
+struct View {
+    shopper: Shopper,
+    /// `categoryView` was sent (a GET by a shopper): the page reports its outcome.
+    fired: bool,
+    deadline: Instant,
+    https: bool,
+    client_headers: HeaderMap,
+}
+
+/// Serves a listing page for `category`.
+pub async fn serve(
+    state: &AppState,
+    ctx: &RequestContext,
+    req: Request<Incoming>,
+    page: &Page,
+    category: &str,
+) -> Result<Response<Body>, ProxyError> {
+    if is_bot(state, req.headers()) {
+        return bot_page(state, ctx, req).await;
+    }
+    let (view, pending) = begin(state, ctx, &req, category);
+    let upstream = listing_request(state, ctx, req);
+    let resp = send_to_origin(state, ctx, upstream).await?;
+    let Some(pending) = pending else {
+        // HEAD: the headers a GET would get, without a body or an event.
+        let mut head = downstream_response(state, resp);
+        head.headers_mut().remove(header::CONTENT_LENGTH);
+        return Ok(finish(state, &view, head, None));
+    };
+    if let Err(reason) = rewritable(state, &resp, page) {
+        let streamed = downstream_response(state, resp);
+        return Ok(finish(state, &view, streamed, Some(reason)));
+    }
+    let (parts, wire) = match read_body(state, resp).await? {
+        Read::Whole(parts, wire) => (parts, wire),
+        Read::Oversize(resp) => return Ok(finish(state, &view, resp, Some(Reason::TooLarge))),
+    };
+    let coding = Coding::of_response(&parts.headers).expect("checked by rewritable");
+    let decoded = match codec::decode(coding, &wire, state.config.origin.max_rewrite_bytes) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            let reason = match e {
+                CodecError::TooLarge { .. } => Reason::TooLarge,
+                CodecError::Corrupt { .. } | CodecError::Unsupported(_) => Reason::Error,
+            };
+            let native = Response::from_parts(parts, full(wire));
+            return Ok(finish(state, &view, native, Some(reason)));
+        }
+    };
+    let decision = pending.decide(view.deadline).await;
+    let (resp, reason) = reorder(state, page, &view, parts, wire, &decoded, decision);
+    Ok(finish(state, &view, resp, reason))
+}
+
+fn is_bot(state: &AppState, headers: &HeaderMap) -> bool {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ua| state.bots.is_bot(ua))
+}
+
+/// Crawlers get the native page as a passthrough: no event, no cookie, caches untouched.
+async fn bot_page(
+    state: &AppState,
+    ctx: &RequestContext,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, ProxyError> {
+    let mut resp = super::passthrough::forward(state, ctx, req).await?;
+    if state.config.listen.debug_header {
+        resp.headers_mut()
+            .insert(X_RESHELF, native_header(Reason::Bot));
+    }
+    state
+        .metrics
+        .listing_pages
+        .with_label_values(&["native", Reason::Bot.label()])
+        .inc();
+    Ok(resp)
+}
+
+/// Names the shopper and fires `categoryView` (not for HEAD, which shows no order).
+fn begin(
+    state: &AppState,
+    ctx: &RequestContext,
+    req: &Request<Incoming>,
+    category: &str,
+) -> (View, Option<Pending>) {
+    let shopper = identity::identify(req.headers(), &state.config.identity);
+    let pending = (req.method() != Method::HEAD).then(|| state.ranking.start(&shopper, category));
+    let mut client_headers = HeaderMap::new();
+    for value in req.headers().get_all(header::ACCEPT_ENCODING) {
+        client_headers.append(header::ACCEPT_ENCODING, value.clone());
+    }
+    let view = View {
+        shopper,
+        fired: pending.is_some(),
+        deadline: ctx.started + state.ranking.budget(),
+        https: super::headers::forwarded_https(req.headers()),
+        client_headers,
+    };
+    (view, pending)
+}
+
+/// The origin request of a listing: as a passthrough, but never conditional or partial (the
+/// origin must send the whole page for us to reorder), and in a coding we can decode.
+fn listing_request(
+    state: &AppState,
+    ctx: &RequestContext,
+    req: Request<Incoming>,
+) -> Request<Body> {
+    let accept = codec::origin_accept_encoding(req.headers());
+    let mut upstream = upstream_request(state, ctx, req.map(boxed), false);
+    let headers = upstream.headers_mut();
+    for name in [
+        header::IF_NONE_MATCH,
+        header::IF_MODIFIED_SINCE,
+        header::IF_MATCH,
+        header::IF_UNMODIFIED_SINCE,
+        header::IF_RANGE,
+        header::RANGE,
+    ] {
+        headers.remove(name);
+    }
+    headers.insert(header::ACCEPT_ENCODING, accept);
+    upstream
+}
+
+/// Whether the origin's answer is a listing body we may rewrite.
+fn rewritable(state: &AppState, resp: &Response<Incoming>, page: &Page) -> Result<(), Reason> {
+    if resp.status() != StatusCode::OK {
+        return Err(Reason::OriginStatus);
+    }
+    let content_type = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let matches = match page.format {
+        PageFormat::Html(_) => essence == "text/html" || essence == "application/xhtml+xml",
+        PageFormat::Json(_) => essence == "application/json" || essence.ends_with("+json"),
+    };
+    if !matches || Coding::of_response(resp.headers()).is_err() {
+        return Err(Reason::NotListing);
+    }
+    let declared = resp
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > state.config.origin.max_rewrite_bytes as u64) {
+        return Err(Reason::TooLarge);
+    }
+    Ok(())
+}
+
+enum Read {
+    Whole(http::response::Parts, Bytes),
+    /// Past the byte limit: what was read, then the rest, streamed.
+    Oversize(Response<Body>),
+}
+
+/// Reads the body up to `origin.max_rewrite_bytes`, within the origin timeout.
+async fn read_body(state: &AppState, resp: Response<Incoming>) -> Result<Read, ProxyError> {
+    let limit = state.config.origin.max_rewrite_bytes;
+    let timeout = state.origin.timeout();
+    let (parts, mut body) = resp.into_parts();
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut total = 0usize;
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(OriginError::Body)?;
+            if let Ok(data) = frame.into_data() {
+                total += data.len();
+                chunks.push(data);
+                if total > limit {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok::<bool, OriginError>(true)
+    };
+    let complete = tokio::time::timeout(timeout, read)
+        .await
+        .map_err(|_| OriginError::Timeout(timeout))??;
+    if !complete {
+        use futures_util::StreamExt;
+        let prefix = futures_util::stream::iter(
+            chunks
+                .into_iter()
+                .map(|c| Ok::<_, BoxError>(hyper::body::Frame::data(c))),
+        );
+        let rest = http_body_util::BodyStream::new(IdleTimeoutBody::new(body, timeout));
+        let joined = boxed(http_body_util::StreamBody::new(prefix.chain(rest)));
+        return Ok(Read::Oversize(Response::from_parts(parts, joined)));
+    }
+    let wire = if chunks.len() == 1 {
+        chunks.pop().expect("one chunk")
+    } else {
+        let mut all = Vec::with_capacity(total);
+        chunks.iter().for_each(|c| all.extend_from_slice(c));
+        Bytes::from(all)
+    };
+    Ok(Read::Whole(parts, wire))
+}
+
+/// Reorders the decoded body; returns the response and the native reason, if any.
+fn reorder(
+    state: &AppState,
+    page: &Page,
+    view: &View,
+    mut parts: http::response::Parts,
+    wire: Bytes,
+    decoded: &[u8],
+    decision: Decision,
+) -> (Response<Body>, Option<Reason>) {
+    let ranking = match decision {
+        Decision::Ranked(r) => r,
+        Decision::Native(no) => return (Response::from_parts(parts, full(wire)), Some(no.into())),
+    };
+    let started = Instant::now();
+    let (rewritten, format) = match &page.format {
+        PageFormat::Html(rules) => {
+            let charset = charset_of(&parts.headers);
+            (
+                rewrite::html::reorder(decoded, charset.as_deref(), rules, &ranking),
+                "html",
+            )
+        }
+        PageFormat::Json(rules) => (rewrite::json::reorder(decoded, rules, &ranking), "json"),
+    };
+    let m = &state.metrics;
+    m.rewrite_duration
+        .with_label_values(&[format])
+        .observe(started.elapsed().as_secs_f64());
+    m.rewrite_bytes
+        .with_label_values(&[format])
+        .inc_by(decoded.len() as u64);
+    match rewritten.outcome {
+        Outcome::Reordered(stats) => {
+            if stats.tiles > 0 {
+                m.ranking_coverage
+                    .observe(stats.ranked as f64 / stats.tiles as f64);
+            }
+            let coding = codec::choose_for_client(&view.client_headers);
+            let body = codec::encode(coding, &rewritten.body);
+            set_coding(&mut parts.headers, coding, body.len());
+            for stale in [header::ACCEPT_RANGES, header::CONTENT_LOCATION] {
+                parts.headers.remove(stale);
+            }
+            (Response::from_parts(parts, full(body)), None)
+        }
+        // The ranking was applied; the native order already satisfied it.
+        Outcome::Unchanged(Unchanged::SameOrder) => (Response::from_parts(parts, full(wire)), None),
+        Outcome::Unchanged(Unchanged::EmptyRanking) => {
+            (Response::from_parts(parts, full(wire)), Some(Reason::Empty))
+        }
+        Outcome::Unchanged(Unchanged::NotListing(detail)) => {
+            tracing::debug!(detail, "listing body not reordered");
+            (
+                Response::from_parts(parts, full(wire)),
+                Some(Reason::NotListing),
+            )
+        }
+    }
+}
+
+fn charset_of(headers: &HeaderMap) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    ct.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+fn set_coding(headers: &mut HeaderMap, coding: Coding, len: usize) {
+    match coding {
+        Coding::Identity => headers.remove(header::CONTENT_ENCODING),
+        c => headers.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(c.token()),
+        ),
+    };
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    append_vary(headers, "Accept-Encoding");
+}
+
+fn append_vary(headers: &mut HeaderMap, name: &str) {
+    let current = headers
+        .get(header::VARY)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let present = current
+        .split(',')
+        .any(|t| t.trim() == "*" || t.trim().eq_ignore_ascii_case(name));
+    if present {
+        return;
+    }
+    let value = if current.trim().is_empty() {
+        name.to_owned()
+    } else {
+        format!("{current}, {name}")
+    };
+    if let Ok(v) = HeaderValue::try_from(value) {
+        headers.insert(header::VARY, v);
+    }
+}
+
+fn native_header(reason: Reason) -> HeaderValue {
+    HeaderValue::try_from(format!("native; reason={}", reason.label())).expect("ASCII")
+}
+
+/// The headers every listing response gets: private caching without validators (so no cache
+/// serves one shopper's order to another, and no conditional request gets a 304 for
+/// different bytes), the minted session cookie, `X-Reshelf`; and the listing metrics.
+fn finish(
+    state: &AppState,
+    view: &View,
+    mut resp: Response<Body>,
+    reason: Option<Reason>,
+) -> Response<Body> {
+    let headers = resp.headers_mut();
+    if resp_is_private_page(reason) {
+        let no_store = headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains("no-store"));
+        let cache_control = if no_store {
+            "private, no-store"
+        } else {
+            "private, no-cache"
+        };
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        );
+        headers.remove(header::ETAG);
+        headers.remove(header::LAST_MODIFIED);
+        headers.remove(header::EXPIRES);
+        append_vary(headers, "Cookie");
+        if view.shopper.minted {
+            let cookie =
+                identity::session_cookie(&view.shopper, &state.config.identity, view.https);
+            headers.append(header::SET_COOKIE, cookie);
+        }
+    }
+    if state.config.listen.debug_header && view.fired {
+        let value = match reason {
+            None => HeaderValue::from_static("personalized"),
+            Some(r) => native_header(r),
+        };
+        headers.insert(X_RESHELF, value);
+    }
+    if view.fired {
+        let (outcome, label) = match reason {
+            None => ("personalized", "none"),
+            Some(r) => ("native", r.label()),
+        };
+        state
+            .metrics
+            .listing_pages
+            .with_label_values(&[outcome, label])
+            .inc();
+    }
+    resp
+}
+
+/// Every 200 listing page may differ per shopper; an origin error page does not.
+fn resp_is_private_page(reason: Option<Reason>) -> bool {
+    reason != Some(Reason::OriginStatus)
+}
