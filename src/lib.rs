@@ -10,6 +10,7 @@ pub mod admin;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod endpoints;
 mod error;
 pub mod identity;
 pub mod metrics;

@@ -11,6 +11,8 @@ use super::origin::OriginError;
 pub enum ProxyError {
     #[error("origin request failed")]
     Origin(#[from] OriginError),
+    #[error("endpoint request refused")]
+    Endpoint(#[from] crate::endpoints::EndpointError),
     #[error("request has no usable path")]
     BadRequest(#[source] http::Error),
 }
@@ -27,12 +29,16 @@ impl ProxyError {
                 | OriginError::Body(_)
                 | OriginError::Uri(_),
             ) => StatusCode::BAD_GATEWAY,
+            ProxyError::Endpoint(e) => e.status(),
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
         }
     }
 
     /// A small plain-text error page; never includes internal detail beyond the request id.
     pub fn into_response(&self, request_id: &str) -> Response<Body> {
+        if let ProxyError::Endpoint(e) = self {
+            return e.into_response();
+        }
         let status = self.status();
         let text = format!(
             "{} {}\nThe shop could not answer this request. Request id: {}\n",

@@ -121,6 +121,7 @@ impl Target<'_> {
     fn route(&self) -> RouteKind {
         match self {
             Target::Listing { .. } => RouteKind::Listing,
+            Target::Endpoint => RouteKind::Endpoint,
             Target::Passthrough => RouteKind::Passthrough,
         }
     }
@@ -128,6 +129,13 @@ impl Target<'_> {
 
 /// Decides where a request goes, before anything is sent anywhere.
 fn classify<'a>(state: &'a AppState, req: &Request<Incoming>) -> Target<'a> {
+    let path = req.uri().path();
+    let under_prefix = path
+        .strip_prefix(state.config.endpoints.prefix.as_str())
+        .is_some_and(|rest| rest.starts_with('/'));
+    if under_prefix {
+        return Target::Endpoint;
+    }
     let listing_method = req.method() == http::Method::GET || req.method() == http::Method::HEAD;
     if listing_method && !headers::is_upgrade(req.headers()) {
         if let Some((page, category)) = state.config.match_page(req.uri().path(), req.uri().query())
@@ -158,6 +166,9 @@ pub async fn handle(
         Target::Listing { page, category } => {
             listing::serve(&state, &ctx, req, page, &category).await
         }
+        Target::Endpoint => crate::endpoints::serve(&state, &ctx, req)
+            .await
+            .map_err(ProxyError::from),
         Target::Passthrough => passthrough::forward(&state, &ctx, req).await,
     };
     let mut response = result.unwrap_or_else(|e| {
