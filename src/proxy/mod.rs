@@ -114,6 +114,8 @@ enum Target<'a> {
         page: &'a Page,
         category: String,
     },
+    /// A same-origin Fashion.AI endpoint under `endpoints.prefix`.
+    Endpoint,
     Passthrough,
 }
 
