@@ -78,6 +78,12 @@ pub struct RawFashionAi {
     pub search_path: String,
     /// Must contain `{email}`.
     pub profile_path: String,
+    /// Consecutive failed or late `categoryView` calls that open the circuit breaker.
+    /// Default 5.
+    pub breaker_failures: u32,
+    /// How long the open breaker keeps pages from waiting before one probe, milliseconds.
+    /// Default 5000.
+    pub breaker_cool_down_ms: u64,
 }
 
 impl Default for RawFashionAi {
@@ -89,6 +95,8 @@ impl Default for RawFashionAi {
             timeout_ms: 120,
             search_path: "/v1/products/protected/search/detailed".into(),
             profile_path: "/api/v1/crm/protected/profile/email/{email}".into(),
+            breaker_failures: 5,
+            breaker_cool_down_ms: 5000,
         }
     }
 }

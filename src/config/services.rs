@@ -27,6 +27,8 @@ pub(super) fn fashionai(
         );
     }
     in_range(raw.timeout_ms, 1..=10_000, "fashionai.timeout_ms", p);
+    in_range(u64::from(raw.breaker_failures), 1..=1_000, "fashionai.breaker_failures", p);
+    in_range(raw.breaker_cool_down_ms, 1..=600_000, "fashionai.breaker_cool_down_ms", p);
     let (base_url, token) = (base_url?, token?);
     p.unless_new(
         before,
@@ -37,6 +39,8 @@ pub(super) fn fashionai(
             timeout: Duration::from_millis(raw.timeout_ms),
             search_path: raw.search_path.clone(),
             profile_path: raw.profile_path.clone(),
+            breaker_failures: raw.breaker_failures,
+            breaker_cool_down: Duration::from_millis(raw.breaker_cool_down_ms),
         },
     )
 }

@@ -143,6 +143,10 @@ pub struct FashionAi {
     pub search_path: String,
     /// Starts with `/` and contains `{email}`.
     pub profile_path: String,
+    /// Consecutive failures that open the breaker. Default 5.
+    pub breaker_failures: u32,
+    /// Open time before a probe. Default 5 s.
+    pub breaker_cool_down: Duration,
 }
 
 /// `[endpoints]`.

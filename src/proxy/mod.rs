@@ -53,7 +53,10 @@ impl AppState {
         let ranking = Arc::new(RankingService::new(
             fashionai.clone(),
             cache,
-            Breaker::default(),
+            Breaker::new(
+                config.fashionai.breaker_failures,
+                config.fashionai.breaker_cool_down,
+            ),
             config.fashionai.timeout,
             metrics.clone(),
         ));

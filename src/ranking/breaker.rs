@@ -4,11 +4,6 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Consecutive failures that open the breaker.
-pub const FAILURES_TO_OPEN: u32 = 5;
-/// How long the breaker stays open before one probe is let through.
-pub const COOL_DOWN: Duration = Duration::from_secs(5);
-
 /// The breaker's state, as exported by `reshelf_breaker_state`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -55,6 +50,8 @@ pub struct Breaker {
 }
 
 impl Breaker {
+    /// Opens after `failures_to_open` consecutive failures (`fashionai.breaker_failures`) and
+    /// stays open `cool_down` (`fashionai.breaker_cool_down_ms`) before a probe.
     pub fn new(failures_to_open: u32, cool_down: Duration) -> Self {
         Self {
             inner: Mutex::new(Inner {
@@ -101,12 +98,6 @@ impl Breaker {
 
     pub fn state(&self) -> State {
         self.inner.lock().expect("breaker lock").state
-    }
-}
-
-impl Default for Breaker {
-    fn default() -> Self {
-        Self::new(FAILURES_TO_OPEN, COOL_DOWN)
     }
 }
 

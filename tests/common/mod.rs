@@ -1,7 +1,9 @@
 //! Shared test helpers: in-process servers on port 0, configs, the fixtures folder.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod origin;
+pub mod shop;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
