@@ -48,16 +48,29 @@ async fn html_listing_is_reordered_and_kept_private() {
     assert_eq!(resp.status(), 200);
     let h = resp.headers().clone();
     assert_eq!(h["x-reshelf"], "personalized");
-    assert!(h["cache-control"].to_str().unwrap().starts_with("private"), "{h:?}");
+    assert!(
+        h["cache-control"].to_str().unwrap().starts_with("private"),
+        "{h:?}"
+    );
     assert!(h["vary"].to_str().unwrap().contains("Cookie"), "{h:?}");
-    assert!(h.get("etag").is_none() && h.get("last-modified").is_none(), "{h:?}");
+    assert!(
+        h.get("etag").is_none() && h.get("last-modified").is_none(),
+        "{h:?}"
+    );
     assert!(h.get("x-fashionai-app-token").is_none());
     let body = resp.text().await.unwrap();
     assert_eq!(shop::order(&body), ["p4", "p2", "p1", "p3", "p5", "p6"]);
-    assert_eq!(body.len(), shop::html_page().len(), "only the order changes");
+    assert_eq!(
+        body.len(),
+        shop::html_page().len(),
+        "only the order changes"
+    );
     assert!(!body.contains(TEST_TOKEN));
     let log = shop.log.lock().unwrap().clone();
-    assert_eq!(log.conditional_or_range, 0, "validators and Range never reach the origin");
+    assert_eq!(
+        log.conditional_or_range, 0,
+        "validators and Range never reach the origin"
+    );
     assert_eq!(api.seen().len(), 1);
     proxy.shutdown().await;
 }
@@ -66,14 +79,20 @@ async fn html_listing_is_reordered_and_kept_private() {
 async fn json_listing_keeps_item_bytes() {
     let (_shop, _api, proxy) = setup(Mode::Answer(ids(&["p6", "p5"]))).await;
     let resp = client()
-        .get(format!("http://{}/api/categories/dresses/products", proxy.public_addr()))
+        .get(format!(
+            "http://{}/api/categories/dresses/products",
+            proxy.public_addr()
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.headers()["x-reshelf"], "personalized");
     let body = resp.text().await.unwrap();
     assert_eq!(shop::order(&body), ["p6", "p5", "p1", "p2", "p3", "p4"]);
-    assert!(body.contains(r#""price": 1.0000, "name": "\u003cp6\u003e""#), "{body}");
+    assert!(
+        body.contains(r#""price": 1.0000, "name": "\u003cp6\u003e""#),
+        "{body}"
+    );
     serde_json::from_str::<serde_json::Value>(&body).unwrap();
     proxy.shutdown().await;
 }
@@ -87,7 +106,13 @@ async fn the_event_is_the_seed_s_categoryview_with_the_minted_session() {
     for flag in ["HttpOnly", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(flag), "{cookie}");
     }
-    let session = cookie.split(';').next().unwrap().strip_prefix("reshelf_sid=").unwrap().to_owned();
+    let session = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .strip_prefix("reshelf_sid=")
+        .unwrap()
+        .to_owned();
     assert_eq!(session.len(), 22);
 
     let second = client()
@@ -97,7 +122,10 @@ async fn the_event_is_the_seed_s_categoryview_with_the_minted_session() {
         .send()
         .await
         .unwrap();
-    assert!(second.headers().get("set-cookie").is_none(), "the session is reused");
+    assert!(
+        second.headers().get("set-cookie").is_none(),
+        "the session is reused"
+    );
 
     let seen = api.seen();
     assert_eq!(seen.len(), 2);
@@ -145,19 +173,26 @@ async fn secure_cookie_when_the_edge_says_https() {
         .send()
         .await
         .unwrap();
-    assert!(resp.headers()["set-cookie"].to_str().unwrap().contains("Secure"));
+    assert!(resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Secure"));
     proxy.shutdown().await;
 }
 
 fn gunzip(bytes: &[u8]) -> String {
     let mut out = String::new();
-    flate2::read::GzDecoder::new(bytes).read_to_string(&mut out).unwrap();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut out)
+        .unwrap();
     out
 }
 
 fn unbrotli(bytes: &[u8]) -> String {
     let mut out = String::new();
-    brotli::Decompressor::new(bytes, 4096).read_to_string(&mut out).unwrap();
+    brotli::Decompressor::new(bytes, 4096)
+        .read_to_string(&mut out)
+        .unwrap();
     out
 }
 
@@ -166,14 +201,23 @@ async fn gzip_and_br_origins_are_decoded_reordered_and_reencoded() {
     let (_shop, _api, proxy) = setup(Mode::Answer(ids(&["p3"]))).await;
     let url = format!("http://{}/category/c1", proxy.public_addr());
     for (accept, coding) in [("gzip", "gzip"), ("br", "br"), ("gzip, br", "br")] {
-        let resp = client().get(&url).header("accept-encoding", accept).send().await.unwrap();
+        let resp = client()
+            .get(&url)
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
         let h = resp.headers().clone();
         assert_eq!(h["x-reshelf"], "personalized", "{accept}");
         assert_eq!(h["content-encoding"], coding, "{accept}");
         assert!(h["vary"].to_str().unwrap().contains("Accept-Encoding"));
         let bytes = resp.bytes().await.unwrap();
         assert_eq!(h["content-length"], bytes.len().to_string().as_str());
-        let text = if coding == "gzip" { gunzip(&bytes) } else { unbrotli(&bytes) };
+        let text = if coding == "gzip" {
+            gunzip(&bytes)
+        } else {
+            unbrotli(&bytes)
+        };
         assert_eq!(shop::order(&text)[0], "p3", "{accept}");
         assert_eq!(text.len(), shop::html_page().len());
     }
@@ -189,7 +233,10 @@ async fn head_gets_the_headers_without_an_event() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    assert!(resp.headers()["cache-control"].to_str().unwrap().starts_with("private"));
+    assert!(resp.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .starts_with("private"));
     assert!(resp.bytes().await.unwrap().is_empty());
     assert!(api.seen().is_empty(), "HEAD fires no event");
     proxy.shutdown().await;

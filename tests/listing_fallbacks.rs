@@ -18,11 +18,19 @@ product_id = "data-product-id"
 "#;
 
 /// A proxy with `fashionai` settings `api_settings` (budget, breaker) in front of the shop.
-async fn setup(mode: Mode, api_settings: &str, extra: &str) -> (shop::Shop, FakeApi, reshelf::proxy::Running) {
+async fn setup(
+    mode: Mode,
+    api_settings: &str,
+    extra: &str,
+) -> (shop::Shop, FakeApi, reshelf::proxy::Running) {
     let shop = shop::start().await;
     let api = FakeApi::start(mode).await;
-    let toml = config_toml(shop.server.addr, Some(&api.base_url()), &format!("{PAGES}\n{extra}"))
-        .replace("[fashionai]", &format!("[fashionai]\n{api_settings}"));
+    let toml = config_toml(
+        shop.server.addr,
+        Some(&api.base_url()),
+        &format!("{PAGES}\n{extra}"),
+    )
+    .replace("[fashionai]", &format!("[fashionai]\n{api_settings}"));
     let proxy = start_proxy(&toml).await;
     (shop, api, proxy)
 }
@@ -76,8 +84,10 @@ async fn origin_and_body_reasons_keep_the_origin_s_answer() {
 async fn a_page_over_the_rewrite_limit_streams_through_untouched() {
     let shop = shop::start().await;
     let api = FakeApi::start(Mode::Answer(ids(&["p2"]))).await;
-    let toml = config_toml(shop.server.addr, Some(&api.base_url()), PAGES)
-        .replace("timeout_ms = 2000", "timeout_ms = 2000\nmax_rewrite_bytes = 64");
+    let toml = config_toml(shop.server.addr, Some(&api.base_url()), PAGES).replace(
+        "timeout_ms = 2000",
+        "timeout_ms = 2000\nmax_rewrite_bytes = 64",
+    );
     let proxy = start_proxy(&toml).await;
     let (reason, body) = view(&proxy, "/category/c1", "s1").await;
     assert_eq!(reason, "native; reason=too-large");
@@ -90,7 +100,10 @@ async fn crawlers_get_the_native_page_and_fire_no_event() {
     let (_shop, api, proxy) = setup(Mode::Answer(ids(&["p2"])), "", "").await;
     let resp = client()
         .get(format!("http://{}/category/c1", proxy.public_addr()))
-        .header("user-agent", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        )
         .send()
         .await
         .unwrap();
@@ -125,7 +138,10 @@ async fn a_cached_ranking_covers_a_hanging_call() {
     assert_eq!(shop::order(&body)[..2], ["p5", "p4"]);
     assert_eq!(api.seen().len(), 2, "the view still fired its event");
     let (reason, _) = view(&proxy, "/category/c1", "another-session").await;
-    assert_eq!(reason, "native; reason=timeout", "no other session's ranking is used");
+    assert_eq!(
+        reason, "native; reason=timeout",
+        "no other session's ranking is used"
+    );
     let metrics = client()
         .get(format!("http://{}/metrics", proxy.admin_addr()))
         .send()
@@ -134,16 +150,26 @@ async fn a_cached_ranking_covers_a_hanging_call() {
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains(r#"reshelf_ranking_cache_lookups_total{result="hit"} 1"#), "{metrics}");
-    assert!(metrics.contains(r#"reshelf_ranking_cache_lookups_total{result="miss"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"reshelf_ranking_cache_lookups_total{result="hit"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"reshelf_ranking_cache_lookups_total{result="miss"} 1"#),
+        "{metrics}"
+    );
     proxy.shutdown().await;
 }
 
 #[tokio::test]
 async fn concurrent_identical_views_share_one_call() {
     let ranking = ids(&["p6"]);
-    let (_shop, api, proxy) =
-        setup(Mode::Slow(ranking, Duration::from_millis(300)), "timeout_ms = 2000", "").await;
+    let (_shop, api, proxy) = setup(
+        Mode::Slow(ranking, Duration::from_millis(300)),
+        "timeout_ms = 2000",
+        "",
+    )
+    .await;
     let views = (0..4).map(|_| view(&proxy, "/category/c1", "same-session"));
     let results = futures_util::future::join_all(views).await;
     for (reason, body) in results {
@@ -167,13 +193,19 @@ async fn the_breaker_opens_after_failures_and_recovers_after_the_cool_down() {
     let (reason, body) = view(&proxy, "/category/c1", "s9").await;
     assert_eq!(reason, "native; reason=breaker-open");
     assert_eq!(body, shop::html_page());
-    assert!(started.elapsed() < Duration::from_millis(150), "an open breaker is not waited for");
+    assert!(
+        started.elapsed() < Duration::from_millis(150),
+        "an open breaker is not waited for"
+    );
 
     api.set(Mode::Answer(ids(&["p2"])));
     // The cool-down itself is the behaviour under test: wait it out once.
     tokio::time::sleep(Duration::from_millis(350)).await;
     let (reason, _) = view(&proxy, "/category/c1", "s10").await;
-    assert_eq!(reason, "personalized", "the probe succeeds and closes the breaker");
+    assert_eq!(
+        reason, "personalized",
+        "the probe succeeds and closes the breaker"
+    );
     let (reason, _) = view(&proxy, "/category/c1", "s11").await;
     assert_eq!(reason, "personalized");
     proxy.shutdown().await;

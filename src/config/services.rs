@@ -27,8 +27,18 @@ pub(super) fn fashionai(
         );
     }
     in_range(raw.timeout_ms, 1..=10_000, "fashionai.timeout_ms", p);
-    in_range(u64::from(raw.breaker_failures), 1..=1_000, "fashionai.breaker_failures", p);
-    in_range(raw.breaker_cool_down_ms, 1..=600_000, "fashionai.breaker_cool_down_ms", p);
+    in_range(
+        u64::from(raw.breaker_failures),
+        1..=1_000,
+        "fashionai.breaker_failures",
+        p,
+    );
+    in_range(
+        raw.breaker_cool_down_ms,
+        1..=600_000,
+        "fashionai.breaker_cool_down_ms",
+        p,
+    );
     let (base_url, token) = (base_url?, token?);
     p.unless_new(
         before,

@@ -56,7 +56,12 @@ impl FakeApi {
                     .map(|v| v.to_str().unwrap().to_owned());
                 let bytes = req.into_body().collect().await.unwrap().to_bytes();
                 let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-                seen.lock().unwrap().push(Seen { path, query, token, body });
+                seen.lock().unwrap().push(Seen {
+                    path,
+                    query,
+                    token,
+                    body,
+                });
                 let current = mode.lock().unwrap().clone();
                 match current {
                     Mode::Answer(ids) => answer(&ids),

@@ -26,9 +26,14 @@ pub fn html_page() -> String {
 pub fn json_listing() -> String {
     let items: Vec<String> = PRODUCTS
         .iter()
-        .map(|id| format!("{{\"id\": \"{id}\", \"price\": 1.0000, \"name\": \"\\u003c{id}\\u003e\"}}"))
+        .map(|id| {
+            format!("{{\"id\": \"{id}\", \"price\": 1.0000, \"name\": \"\\u003c{id}\\u003e\"}}")
+        })
         .collect();
-    format!("{{\"category\": \"dresses\", \"products\": [{}]}}", items.join(", "))
+    format!(
+        "{{\"category\": \"dresses\", \"products\": [{}]}}",
+        items.join(", ")
+    )
 }
 
 /// What the origin saw of listing requests.
@@ -61,17 +66,30 @@ fn serve(req: Request<hyper::body::Incoming>, log: &Mutex<OriginLog>) -> Respons
         let mut log = log.lock().unwrap();
         log.requests += 1;
         let h = req.headers();
-        if h.contains_key("if-none-match") || h.contains_key("if-modified-since") || h.contains_key("range") {
+        if h.contains_key("if-none-match")
+            || h.contains_key("if-modified-since")
+            || h.contains_key("range")
+        {
             log.conditional_or_range += 1;
         }
     }
     let path = req.uri().path();
     let (body, content_type) = match path {
-        "/category/gone" => return Response::builder().status(404).body(full("no such category")).unwrap(),
+        "/category/gone" => {
+            return Response::builder()
+                .status(404)
+                .body(full("no such category"))
+                .unwrap()
+        }
         "/category/plain" => (b"just text".to_vec(), "text/plain"),
         p if p.starts_with("/category/") => (html_page().into_bytes(), "text/html; charset=utf-8"),
         p if p.starts_with("/api/categories/") => (json_listing().into_bytes(), "application/json"),
-        _ => return Response::builder().status(404).body(full("not found")).unwrap(),
+        _ => {
+            return Response::builder()
+                .status(404)
+                .body(full("not found"))
+                .unwrap()
+        }
     };
     let accept = req
         .headers()
