@@ -2,7 +2,8 @@
 //! RFC 8259 spells them. Each function takes the offset where its token starts and returns the
 //! offset just past it, so the scanner never copies or decodes anything it does not need.
 //!
-//! The input is already known to be UTF-8, so bytes >= 0x80 inside strings need no check here.
+//! Bytes >= 0x80 can only be valid inside strings, so checking each string that holds one is
+//! checking the whole document is UTF-8, without a separate pass over it.
 
 /// A place where the input stops being JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,22 +21,41 @@ pub(super) fn fail<T>(offset: usize, problem: &'static str) -> Result<T, Syntax>
 /// The offset of the first non-whitespace byte at or after `i` (RFC 8259 `ws`).
 #[inline]
 pub(super) fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
-        i += 1;
+    loop {
+        match b.get(i) {
+            Some(b' ' | b'\r' | b'\t') => i += 1,
+            Some(b'\n') => {
+                i += 1;
+                // Pretty-printed listings indent every line; step over indentation in words.
+                while b.get(i..).and_then(<[u8]>::first_chunk::<8>) == Some(&[b' '; 8]) {
+                    i += 8;
+                }
+            }
+            _ => return i,
+        }
     }
-    i
 }
 
 /// Skips the string whose opening quote is at `i`; returns the offset past its closing quote and
 /// whether it holds any escape (so callers know whether its bytes are its value).
 #[inline]
-pub(super) fn string(b: &[u8], i: usize) -> Result<(usize, bool), Syntax> {
-    let mut i = i + 1;
+pub(super) fn string(b: &[u8], start: usize) -> Result<(usize, bool), Syntax> {
+    let mut i = start + 1;
     let mut escaped = false;
+    let mut non_ascii = false;
     loop {
-        i = to_special(b, i);
+        i = to_special(b, i, &mut non_ascii);
         match b.get(i) {
-            Some(b'"') => return Ok((i + 1, escaped)),
+            Some(b'"') => {
+                // Quotes, backslashes and control bytes are never part of a multi-byte UTF-8
+                // sequence, so the string's bounds are right even before this check.
+                if non_ascii {
+                    if let Err(e) = std::str::from_utf8(&b[start + 1..i]) {
+                        return fail(start + 1 + e.valid_up_to(), "invalid UTF-8 in a string");
+                    }
+                }
+                return Ok((i + 1, escaped));
+            }
             Some(b'\\') => {
                 escaped = true;
                 i = escape(b, i)?;
@@ -46,13 +66,15 @@ pub(super) fn string(b: &[u8], i: usize) -> Result<(usize, bool), Syntax> {
     }
 }
 
-/// The offset of the first `"`, `\` or control byte at or after `i`, or `b.len()`.
+/// The offset of the first `"`, `\` or control byte at or after `i`, or `b.len()`; sets
+/// `non_ascii` when a byte >= 0x80 may lie before it (it may also be one past it, in the same
+/// word: that costs a needless check, never a missed one).
 ///
 /// Strings are most of a listing's bytes, so this looks at eight bytes per step (Mycroft's
 /// has-zero-byte trick, as serde_json does): the lowest flagged byte of a word is always a true
 /// hit, borrows only ever flag bytes above it.
 #[inline]
-fn to_special(b: &[u8], mut i: usize) -> usize {
+fn to_special(b: &[u8], mut i: usize, non_ascii: &mut bool) -> usize {
     const ONES: u64 = u64::MAX / 255;
     const HIGH: u64 = ONES << 7;
     while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
@@ -63,6 +85,7 @@ fn to_special(b: &[u8], mut i: usize) -> usize {
         let backslash = word ^ (ONES * u64::from(b'\\'));
         let backslash = backslash.wrapping_sub(ONES) & !backslash;
         let hits = (control | quote | backslash) & HIGH;
+        *non_ascii |= word & HIGH != 0;
         if hits != 0 {
             return i + (hits.trailing_zeros() / 8) as usize;
         }
@@ -72,6 +95,7 @@ fn to_special(b: &[u8], mut i: usize) -> usize {
         if c == b'"' || c == b'\\' || c < 0x20 {
             break;
         }
+        *non_ascii |= c >= 0x80;
         i += 1;
     }
     i
@@ -163,6 +187,11 @@ mod tests {
         assert_eq!(string(b"\"abc", 0), fail(4, "unterminated string"));
         assert_eq!(string(b"\"abcdefghij\nk\"", 0).unwrap_err().offset, 11);
         assert_eq!(string(b"\"\x7f\"", 0), Ok((3, false)));
+        // Invalid UTF-8, in the word loop and in the tail loop.
+        let bad = b"\"0123456789\xff\"";
+        assert_eq!(string(bad, 0), fail(11, "invalid UTF-8 in a string"));
+        assert_eq!(string(b"\"\xc3\"", 0), fail(1, "invalid UTF-8 in a string"));
+        assert_eq!(string("\"é\"".as_bytes(), 0), Ok((4, false)));
         assert!(string(br#""\x""#, 0).is_err());
         assert!(string(br#""\u12G4""#, 0).is_err());
         assert!(string(br#""\u12"#, 0).is_err());

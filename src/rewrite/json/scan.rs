@@ -23,8 +23,6 @@ pub(crate) struct Item<'a> {
 /// Why the scanner found no listing array.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ScanError {
-    #[error("body is not UTF-8")]
-    Utf8(#[source] std::str::Utf8Error),
     #[error(transparent)]
     Syntax(#[from] Syntax),
     #[error("nothing at the array pointer")]
@@ -42,10 +40,9 @@ pub(crate) fn items<'a>(
     path: &[Token],
     member: &str,
 ) -> Result<Vec<Item<'a>>, ScanError> {
-    let text = std::str::from_utf8(input).map_err(ScanError::Utf8)?;
-    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let start = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let mut walk = Walk {
-        text,
+        b: input,
         path,
         member,
         stack: BitStack::default(),
@@ -73,7 +70,8 @@ enum Kind {
 }
 
 struct Walk<'a, 'p> {
-    text: &'a str,
+    /// The body; bytes >= 0x80 are only accepted inside strings, each checked to be UTF-8.
+    b: &'a [u8],
     path: &'p [Token],
     member: &'p str,
     /// Open containers, innermost last; `true` for an object.
@@ -94,7 +92,7 @@ struct Walk<'a, 'p> {
 
 impl<'a> Walk<'a, '_> {
     fn run(&mut self, start: usize) -> Result<(), Syntax> {
-        let b = self.text.as_bytes();
+        let b = self.b;
         let n = self.path.len();
         let mut i = skip_ws(b, start);
         // Whether the value at `i` lies on the pointer's path; the root lies on every path.
@@ -146,14 +144,15 @@ impl<'a> Walk<'a, '_> {
                 Some(b'"') => {
                     let (end, escaped) = lex::string(b, i)?;
                     if is_id {
-                        self.item_id = string_value(self.text, i, end, escaped);
+                        self.item_id = string_value(b, i, end, escaped);
                     }
                     i = end;
                 }
                 Some(b'-' | b'0'..=b'9') => {
                     let end = lex::number(b, i)?;
                     if is_id {
-                        self.item_id = Some(Cow::Borrowed(&self.text[i..end]));
+                        // A number is ASCII, so this never fails.
+                        self.item_id = std::str::from_utf8(&b[i..end]).ok().map(Cow::Borrowed);
                     }
                     i = end;
                 }
@@ -208,7 +207,7 @@ impl<'a> Walk<'a, '_> {
     /// Reads the member name at `i` and its colon; returns where the value starts and whether
     /// the value lies on the pointer's path. Flags the value when it is an item's id member.
     fn key(&mut self, i: usize) -> Result<(usize, bool), Syntax> {
-        let b = self.text.as_bytes();
+        let b = self.b;
         if b.get(i) != Some(&b'"') {
             return fail(i, "expected a member name");
         }
@@ -230,7 +229,11 @@ impl<'a> Walk<'a, '_> {
 
     /// Whether the member name spanning `start..end` (quotes included) decodes to `want`.
     fn key_is(&self, start: usize, end: usize, escaped: bool, want: &str) -> bool {
-        string_value(self.text, start, end, escaped).is_some_and(|key| key == want)
+        if escaped {
+            string_value(self.b, start, end, true).is_some_and(|key| key == want)
+        } else {
+            &self.b[start + 1..end - 1] == want.as_bytes()
+        }
     }
 
     /// Whether the next element of the innermost container (an array) lies on the path.
@@ -250,16 +253,18 @@ impl<'a> Walk<'a, '_> {
     }
 }
 
-/// The decoded value of the string spanning `start..end` (quotes included). Strings without
-/// escapes are borrowed; the rare escaped one is decoded by serde_json, and one that does not
-/// decode (a lone surrogate) has no value.
-fn string_value(text: &str, start: usize, end: usize, escaped: bool) -> Option<Cow<'_, str>> {
+/// The decoded value of the string spanning `start..end` (quotes included, already checked to
+/// be UTF-8). Strings without escapes are borrowed; the rare escaped one is decoded by
+/// serde_json, and one that does not decode (a lone surrogate) has no value.
+fn string_value(b: &[u8], start: usize, end: usize, escaped: bool) -> Option<Cow<'_, str>> {
     if escaped {
-        serde_json::from_str::<String>(&text[start..end])
+        serde_json::from_slice::<String>(&b[start..end])
             .ok()
             .map(Cow::Owned)
     } else {
-        Some(Cow::Borrowed(&text[start + 1..end - 1]))
+        std::str::from_utf8(&b[start + 1..end - 1])
+            .ok()
+            .map(Cow::Borrowed)
     }
 }
 
