@@ -40,7 +40,11 @@ pub(crate) fn items<'a>(
     path: &[Token],
     member: &str,
 ) -> Result<Vec<Item<'a>>, ScanError> {
-    let start = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let start = if input.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut walk = Walk {
         b: input,
         path,
