@@ -38,13 +38,16 @@ pub(super) fn skip_ws(b: &[u8], mut i: usize) -> usize {
 
 /// Skips the string whose opening quote is at `i`; returns the offset past its closing quote and
 /// whether it holds any escape (so callers know whether its bytes are its value).
-#[inline]
+#[inline(always)]
 pub(super) fn string(b: &[u8], start: usize) -> Result<(usize, bool), Syntax> {
     let mut i = start + 1;
     let mut escaped = false;
     let mut non_ascii = false;
     loop {
-        i = to_special(b, i, &mut non_ascii);
+        // Empty strings and runs of escapes (`\u003c\u003c`) need no word scan.
+        if !matches!(b.get(i), Some(b'"' | b'\\')) {
+            i = to_special(b, i, &mut non_ascii);
+        }
         match b.get(i) {
             Some(b'"') => {
                 // Quotes, backslashes and control bytes are never part of a multi-byte UTF-8
@@ -67,38 +70,57 @@ pub(super) fn string(b: &[u8], start: usize) -> Result<(usize, bool), Syntax> {
 }
 
 /// The offset of the first `"`, `\` or control byte at or after `i`, or `b.len()`; sets
-/// `non_ascii` when a byte >= 0x80 may lie before it (it may also be one past it, in the same
+/// `non_ascii` when a byte >= 0x80 may lie before it (it may also lie past it, in the same
 /// word: that costs a needless check, never a missed one).
 ///
-/// Strings are most of a listing's bytes, so this looks at eight bytes per step (Mycroft's
+/// Strings are most of a listing's bytes, so this looks at a word at a time (Mycroft's
 /// has-zero-byte trick, as serde_json does): the lowest flagged byte of a word is always a true
 /// hit, borrows only ever flag bytes above it.
 #[inline]
 fn to_special(b: &[u8], mut i: usize, non_ascii: &mut bool) -> usize {
-    const ONES: u64 = u64::MAX / 255;
-    const HIGH: u64 = ONES << 7;
-    while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        let word = u64::from_le_bytes(*chunk);
-        let control = word.wrapping_sub(ONES * 0x20) & !word;
-        let quote = word ^ (ONES * u64::from(b'"'));
-        let quote = quote.wrapping_sub(ONES) & !quote;
-        let backslash = word ^ (ONES * u64::from(b'\\'));
-        let backslash = backslash.wrapping_sub(ONES) & !backslash;
-        let hits = (control | quote | backslash) & HIGH;
-        *non_ascii |= word & HIGH != 0;
+    let mut seen = 0u64;
+    while let Some(chunk) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+        let (low, high) = chunk.split_at(8);
+        let low = u64::from_le_bytes(low.try_into().unwrap_or_default());
+        let high = u64::from_le_bytes(high.try_into().unwrap_or_default());
+        seen |= low | high;
+        let hits = specials(low);
         if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
+            i += (hits.trailing_zeros() / 8) as usize;
+            *non_ascii |= seen & HIGH != 0;
+            return i;
         }
-        i += 8;
+        let hits = specials(high);
+        if hits != 0 {
+            i += 8 + (hits.trailing_zeros() / 8) as usize;
+            *non_ascii |= seen & HIGH != 0;
+            return i;
+        }
+        i += 16;
     }
     while let Some(&c) = b.get(i) {
         if c == b'"' || c == b'\\' || c < 0x20 {
             break;
         }
-        *non_ascii |= c >= 0x80;
+        seen |= u64::from(c);
         i += 1;
     }
+    *non_ascii |= seen & HIGH != 0;
     i
+}
+
+const ONES: u64 = u64::MAX / 255;
+const HIGH: u64 = ONES << 7;
+
+/// The high bit of each byte of `word` that is `"`, `\` or below 0x20 (and of no byte below
+/// the lowest such one that is not). Those three all have a clear high bit, so one `& !word`
+/// serves all three has-zero-byte tests.
+#[inline(always)]
+fn specials(word: u64) -> u64 {
+    let control = word.wrapping_sub(ONES * 0x20);
+    let quote = (word ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES);
+    let backslash = (word ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES);
+    (control | quote | backslash) & !word & HIGH
 }
 
 /// Skips the escape whose backslash is at `i`. `\u` needs four hex digits; whether they form a

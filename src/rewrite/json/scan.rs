@@ -210,6 +210,7 @@ impl<'a> Walk<'a, '_> {
 
     /// Reads the member name at `i` and its colon; returns where the value starts and whether
     /// the value lies on the pointer's path. Flags the value when it is an item's id member.
+    #[inline(always)]
     fn key(&mut self, i: usize) -> Result<(usize, bool), Syntax> {
         let b = self.b;
         if b.get(i) != Some(&b'"') {
