@@ -205,6 +205,28 @@ mod tests {
     }
 
     #[test]
+    fn every_position_of_a_word_is_seen() {
+        for len in 0..40 {
+            for (special, problem) in [
+                (b'\n', "control character in a string"),
+                (0xff, "invalid UTF-8 in a string"),
+            ] {
+                for at in 0..len {
+                    let mut s = vec![b'"'];
+                    s.extend(std::iter::repeat_n(b'a', len));
+                    s[1 + at] = special;
+                    s.push(b'"');
+                    assert_eq!(string(&s, 0), fail(1 + at, problem), "{len} {at}");
+                }
+            }
+            let mut s = vec![b'"'];
+            s.extend(std::iter::repeat_n(b'a', len));
+            s.extend(b"\"...");
+            assert_eq!(string(&s, 0), Ok((len + 2, false)), "{len}");
+        }
+    }
+
+    #[test]
     fn strings_reject_what_json_forbids() {
         assert_eq!(string(b"\"abc", 0), fail(4, "unterminated string"));
         assert_eq!(string(b"\"abcdefghij\nk\"", 0).unwrap_err().offset, 11);
