@@ -105,11 +105,7 @@ fn insertion_point(input: &[u8], tile: &Tile) -> usize {
 }
 
 /// Class tokens of `value` that are slot classes, in order.
-fn slot_tokens<'a>(
-    input: &'a [u8],
-    value: &Range<usize>,
-    slot_classes: &[Box<str>],
-) -> Vec<Range<usize>> {
+fn slot_tokens(input: &[u8], value: &Range<usize>, slot_classes: &[Box<str>]) -> Vec<Range<usize>> {
     tokens(&input[value.clone()])
         .filter(|t| {
             let token = &input[value.start + t.start..value.start + t.end];
@@ -138,7 +134,7 @@ fn tokens(value: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
 }
 
 /// Swaps the moved tile's slot classes for those of the slot's own tile: the k-th slot token
-/// is replaced in place, extra ones are dropped with their separating whitespace, missing ones
+/// is replaced in place, extra ones are dropped (the whitespace around them stays), missing ones
 /// are appended. The rest of the attribute is kept byte for byte.
 fn class_edit(
     input: &[u8],
@@ -190,7 +186,8 @@ fn class_edit(
     }
 }
 
-/// `value` with `mine` (token ranges inside it) replaced by `theirs`.
+/// `value` with `mine` (token ranges inside it) replaced by `theirs`: the k-th by the k-th,
+/// the surplus of `mine` dropped (their whitespace stays), the surplus of `theirs` appended.
 fn rewrite_value(
     input: &[u8],
     value: &Range<usize>,
@@ -199,41 +196,15 @@ fn rewrite_value(
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len() + 16);
     let mut at = value.start;
-    let mut emitted_token = false;
-    let mut skip_next_space = false;
-    let kept = mine.len().min(theirs.len());
-    let mut mine = mine.iter().enumerate().peekable();
-    for token in tokens(&input[value.clone()]) {
-        let token = value.start + token.start..value.start + token.end;
-        let space = at..token.start;
-        at = token.end;
-        let replaced = match mine.peek() {
-            Some((_, r)) if r.start == token.start => mine.next().map(|(k, _)| k),
-            _ => None,
-        };
-        match replaced {
-            Some(k) if k >= theirs.len() => {
-                // Dropped: its leading space goes too, unless nothing precedes it, in which
-                // case the space after it goes instead.
-                if !emitted_token {
-                    out.extend_from_slice(&input[space]);
-                    skip_next_space = true;
-                }
-            }
-            _ => {
-                if !std::mem::take(&mut skip_next_space) {
-                    out.extend_from_slice(&input[space]);
-                }
-                match replaced {
-                    Some(k) => out.extend_from_slice(theirs[k]),
-                    None => out.extend_from_slice(&input[token]),
-                }
-                emitted_token = true;
-            }
+    for (k, token) in mine.iter().enumerate() {
+        out.extend_from_slice(&input[at..token.start]);
+        if let Some(replacement) = theirs.get(k) {
+            out.extend_from_slice(replacement);
         }
+        at = token.end;
     }
     out.extend_from_slice(&input[at..value.end]);
-    for extra in &theirs[kept..] {
+    for extra in theirs.iter().skip(mine.len()) {
         if out.last().is_some_and(|&b| !is_html_space(b)) {
             out.push(b' ');
         }
