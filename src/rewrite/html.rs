@@ -1,14 +1,60 @@
 //! HTML listing reorder on lol_html's streaming parser: tiles' byte ranges are permuted, every
 //! other byte is kept.
+//!
+//! One lol_html pass (no DOM) records each outermost tile's byte range, its parent, where its
+//! product id, class and slot attributes sit; the output is then spliced from the original
+//! bytes, so it stays in the document's own encoding and is byte-identical outside the tiles.
+//!
+//! Rules, in the words of the config (`[[pages]]`):
+//! - a *listing* is the set of tiles sharing a parent element; each is reordered on its own;
+//! - the id is the `product_id` attribute of the tile, else of its first descendant carrying
+//!   it (raw attribute text, character references not decoded, surrounding whitespace
+//!   trimmed), then the first capture group of `product_id_pattern`; a tile without one keeps
+//!   its slot;
+//! - `companions` elements that follow a tile with only whitespace between travel with it;
+//! - `slot_classes` tokens and `slot_attributes` on the tile's own start tag stay with the
+//!   position: the tile moved into slot i takes those of the tile that was in slot i;
+//! - tiles inside `<template>` content, nested inside another tile, in comments or in script
+//!   text are not tiles.
+//!
+//! Speed: the tile selector is used as written; two selectors are derived from it (the
+//! elements that can be a tile's parent, the id carriers inside tiles). Writing tiles as
+//! `parent > tile` keeps the parent selector narrow; a bare `tile` selector makes every element
+//! a parent candidate, which is correct but slower.
+
+mod rules;
+mod scan;
+mod splice;
+
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, UTF_8};
+use lol_html::{AsciiCompatibleEncoding, Selector};
+use regex::Regex;
 
 use crate::ranking::Ranking;
 
-use super::{Rewritten, Unchanged};
+use super::{ranked_order, Outcome, Rewritten, Stats, Unchanged};
 
 /// The settings of one HTML `[[pages]]` block, compiled once at config load.
+///
+/// `Send + Sync + Clone`: share one behind an `Arc` across threads.
 #[derive(Debug, Clone)]
 pub struct HtmlRules {
-    // filled in by the html engine
+    tiles: Selector,
+    /// `{tiles} [product_id]`: elements inside tiles that may carry the id.
+    id_carriers: Selector,
+    /// Elements that may be a tile's parent.
+    parents: Selector,
+    companions: Option<Selector>,
+    /// ASCII-lowercased attribute name.
+    product_id: Box<str>,
+    pattern: Option<Regex>,
+    slot_classes: Box<[Box<str>]>,
+    /// ASCII-lowercased attribute names.
+    slot_attributes: Box<[Box<str>]>,
+    meta: Selector,
+    template: Selector,
 }
 
 /// The `[[pages]]` keys an HTML page uses, as written in the config.
@@ -35,21 +81,266 @@ pub struct RuleError {
 
 impl HtmlRules {
     /// Compiles the selectors and pattern; every bad key is reported.
+    ///
+    /// Rejected: selectors lol_html cannot match on a stream (`+`, `~`, `:has`, ...), an empty
+    /// tile selector or attribute name, a pattern without a capture group, slot classes that
+    /// are not single class tokens, and `class` in `slot_attributes` together with
+    /// `slot_classes`.
     pub fn new(spec: &HtmlSpec<'_>) -> Result<Self, Vec<RuleError>> {
-        let _ = spec;
-        Ok(Self {})
+        rules::compile(spec)
     }
 }
 
 /// Reorders every listing in `input` by `ranking`.
 ///
-/// `charset` is the `charset` parameter of the response's Content-Type, if any.
+/// `charset` is the `charset` parameter of the response's Content-Type, if any; without it the
+/// document's `<meta charset>` (or `http-equiv` Content-Type) decides, else UTF-8. Fails open:
+/// anything unexpected returns the input itself with the reason.
 pub fn reorder<'a>(
     input: &'a [u8],
     charset: Option<&str>,
     rules: &HtmlRules,
     ranking: &Ranking,
 ) -> Rewritten<'a> {
-    let _ = (charset, rules, ranking);
-    Rewritten::unchanged(input, Unchanged::NotListing("not implemented".into()))
+    reorder_chunked(input, usize::MAX, charset, rules, ranking)
+}
+
+/// [`reorder`], with lol_html fed the input in pieces of `chunk_size` bytes (at least 1) as if
+/// it arrived in that many reads. The result is the same for every chunk size; this exists to
+/// prove that.
+pub fn reorder_chunked<'a>(
+    input: &'a [u8],
+    chunk_size: usize,
+    charset: Option<&str>,
+    rules: &HtmlRules,
+    ranking: &Ranking,
+) -> Rewritten<'a> {
+    if ranking.is_empty() {
+        return Rewritten::unchanged(input, Unchanged::EmptyRanking);
+    }
+    match plan(input, chunk_size, charset, rules, ranking) {
+        Ok(Plan::Reorder {
+            placement,
+            stats,
+            scan,
+        }) => Rewritten {
+            body: Cow::Owned(splice::splice(input, &scan, &placement, rules)),
+            outcome: Outcome::Reordered(stats),
+        },
+        Ok(Plan::Same) => Rewritten::unchanged(input, Unchanged::SameOrder),
+        Err(why) => Rewritten::unchanged(input, Unchanged::NotListing(why.to_string())),
+    }
+}
+
+/// The product ids of each listing in `input`, in document order (`None`: a pinned tile
+/// without a readable id), as [`reorder`] sees them; listings are in order of their parent
+/// elements. For diagnostics and tests. `Err` carries the reason a rewrite would give.
+pub fn listing_ids(
+    input: &[u8],
+    charset: Option<&str>,
+    rules: &HtmlRules,
+) -> Result<Vec<Vec<Option<String>>>, Unchanged> {
+    let found = find(input, usize::MAX, charset, rules)
+        .map_err(|why| Unchanged::NotListing(why.to_string()))?;
+    Ok(found
+        .listings()
+        .into_iter()
+        .map(|listing| {
+            listing
+                .into_iter()
+                .map(|i| found.ids[i].as_deref().map(str::to_owned))
+                .collect()
+        })
+        .collect())
+}
+
+/// Why a document was not treated as a listing.
+#[derive(Debug, thiserror::Error)]
+enum NotListing {
+    #[error("charset {0:?} is not ASCII-compatible; lol_html cannot parse it")]
+    Charset(String),
+    #[error("lol_html stopped: {0}")]
+    Parse(#[source] lol_html::errors::RewritingError),
+    #[error("tile or companion at byte {start} is closed implicitly by the end tag at byte {end}")]
+    Misnested { start: usize, end: usize },
+    #[error("tile at byte {0} is never closed")]
+    Unclosed(usize),
+    #[error("no element matches the tile selector")]
+    NoTiles,
+    #[error("{0} tiles found, none with a readable product id")]
+    NoIds(usize),
+}
+
+enum Plan {
+    Same,
+    Reorder {
+        scan: scan::Scan,
+        placement: Vec<usize>,
+        stats: Stats,
+    },
+}
+
+/// A scanned document: its tiles and their ids (index for index).
+struct Found<'a> {
+    scan: scan::Scan,
+    ids: Vec<Option<Cow<'a, str>>>,
+}
+
+impl Found<'_> {
+    /// Tile indices grouped by listing (same parent), in document order within each; listings
+    /// in order of their parents' start.
+    fn listings(&self) -> Vec<Vec<usize>> {
+        let mut by_parent: Vec<usize> = (0..self.scan.tiles.len()).collect();
+        by_parent.sort_by_key(|&i| self.scan.tiles[i].parent);
+        let tiles = &self.scan.tiles;
+        by_parent
+            .chunk_by(|&a, &b| tiles[a].parent == tiles[b].parent)
+            .map(<[usize]>::to_vec)
+            .collect()
+    }
+}
+
+fn find<'a>(
+    input: &'a [u8],
+    chunk_size: usize,
+    charset: Option<&str>,
+    rules: &HtmlRules,
+) -> Result<Found<'a>, NotListing> {
+    // An unknown label is ignored, as a browser would; a known one lol_html cannot parse ends
+    // the attempt.
+    let header = charset.and_then(|label| Encoding::for_label(label.trim().as_bytes()));
+    let lol_encoding = match header {
+        Some(enc) => Some(
+            AsciiCompatibleEncoding::new(enc)
+                .ok_or_else(|| NotListing::Charset(enc.name().into()))?,
+        ),
+        None => None,
+    };
+    let scan = scan::scan(input, chunk_size, lol_encoding, rules).map_err(NotListing::Parse)?;
+    check_closed(input, &scan)?;
+    if scan.tiles.is_empty() {
+        return Err(NotListing::NoTiles);
+    }
+    let encoding = header.or(scan.meta_encoding).unwrap_or(UTF_8);
+    let ids = read_ids(input, &scan, encoding, rules.pattern.as_ref());
+    if ids.iter().all(Option::is_none) {
+        return Err(NotListing::NoIds(scan.tiles.len()));
+    }
+    Ok(Found { scan, ids })
+}
+
+fn plan(
+    input: &[u8],
+    chunk_size: usize,
+    charset: Option<&str>,
+    rules: &HtmlRules,
+    ranking: &Ranking,
+) -> Result<Plan, NotListing> {
+    let found = find(input, chunk_size, charset, rules)?;
+    let mut placement: Vec<usize> = (0..found.ids.len()).collect();
+    let mut stats = Stats {
+        tiles: found.ids.iter().filter(|id| id.is_some()).count(),
+        ..Stats::default()
+    };
+    let mut listing_ids = Vec::new();
+    for listing in found.listings() {
+        listing_ids.clear();
+        listing_ids.extend(listing.iter().map(|&i| found.ids[i].as_deref()));
+        let (order, ranked) = ranked_order(&listing_ids, ranking);
+        for (slot, item) in order.into_iter().enumerate() {
+            placement[listing[slot]] = listing[item];
+        }
+        stats.listings += 1;
+        stats.ranked += ranked;
+    }
+    if placement
+        .iter()
+        .enumerate()
+        .all(|(slot, &tile)| slot == tile)
+    {
+        return Ok(Plan::Same);
+    }
+    Ok(Plan::Reorder {
+        scan: found.scan,
+        placement,
+        stats,
+    })
+}
+
+/// Every recorded tile must have been closed by its own end tag: lol_html closes elements
+/// implicitly when an ancestor's end tag comes first, and such markup is too ambiguous to cut.
+fn check_closed(input: &[u8], scan: &scan::Scan) -> Result<(), NotListing> {
+    if let Some(tile) = scan.tiles.iter().find(|t| t.end == usize::MAX) {
+        return Err(NotListing::Unclosed(tile.start));
+    }
+    for &(start, end) in &scan.closings {
+        let open = tag_name(&input[start + 1..]);
+        let close = tag_name(&input[end + 2..]);
+        if !open.eq_ignore_ascii_case(close) {
+            return Err(NotListing::Misnested { start, end });
+        }
+    }
+    Ok(())
+}
+
+/// The tag name at the start of `tag` (after `<` or `</`).
+fn tag_name(tag: &[u8]) -> &[u8] {
+    let end = tag
+        .iter()
+        .position(|&b| rules::is_html_space(b) || b == b'/' || b == b'>')
+        .unwrap_or(tag.len());
+    &tag[..end]
+}
+
+/// Each tile's product id, decoded from the document's encoding and cut by the pattern.
+fn read_ids<'a>(
+    input: &'a [u8],
+    scan: &scan::Scan,
+    encoding: &'static Encoding,
+    pattern: Option<&Regex>,
+) -> Vec<Option<Cow<'a, str>>> {
+    let mut locations = pattern.map(Regex::capture_locations);
+    scan.tiles
+        .iter()
+        .map(|tile| {
+            let raw = &input[tile.id.clone()?];
+            let text = encoding.decode_without_bom_handling_and_without_replacement(raw)?;
+            let id = match (pattern, locations.as_mut()) {
+                (Some(re), Some(locs)) => {
+                    re.captures_read(locs, &text)?;
+                    let (start, end) = locs.get(1)?;
+                    cut(text, start..end)
+                }
+                _ => text,
+            };
+            let trimmed = id.trim_matches(|c: char| c.is_ascii_whitespace());
+            if trimmed.is_empty() {
+                None
+            } else if trimmed.len() == id.len() {
+                Some(id)
+            } else {
+                Some(Cow::Owned(trimmed.to_owned()))
+            }
+        })
+        .collect()
+}
+
+/// `text[range]`, borrowing when `text` does.
+fn cut(text: Cow<'_, str>, range: std::ops::Range<usize>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(&s[range]),
+        Cow::Owned(s) => Cow::Owned(s[range].to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn rules_can_be_shared_across_threads() {
+        assert_send_sync_clone::<HtmlRules>();
+    }
 }

@@ -1,0 +1,185 @@
+//! Property tests on generated listings: tiles with or without ids (duplicates included),
+//! separated by whitespace, comments, scripts holding tile-like strings and non-tile siblings.
+
+use proptest::prelude::*;
+use reshelf::ranking::Ranking;
+use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec};
+use reshelf::rewrite::{Outcome, Unchanged};
+
+const GAPS: &[&str] = &[
+    "",
+    " ",
+    "\n    ",
+    "<!-- <li class=t data-id=p1>x</li> -->",
+    "<script>var t = '<li class=t data-id=p2>';</script>",
+    "<li class=ad>ad</li>",
+];
+const BODIES: &[&str] = &[
+    "x",
+    "<b>bold</b>",
+    "<img src=a.png alt=\"<li>\">",
+    "é ü",
+    "<ul><li>inner</li></ul>",
+];
+
+/// One generated tile: its id (index into p0..p5) or none (pinned), and a body.
+#[derive(Debug, Clone)]
+struct GenTile {
+    id: Option<usize>,
+    body: usize,
+    gap_after: usize,
+}
+
+fn tile_text(t: &GenTile) -> String {
+    match t.id {
+        Some(id) => format!("<li class=\"t\" data-id=\"p{id}\">{}</li>", BODIES[t.body]),
+        None => format!("<li class=\"t promo\">{}</li>", BODIES[t.body]),
+    }
+}
+
+/// The document, and each tile's text.
+fn document(tiles: &[GenTile], lead: usize) -> (String, Vec<String>) {
+    let texts: Vec<String> = tiles.iter().map(tile_text).collect();
+    (assemble(tiles, lead, &texts), texts)
+}
+
+fn assemble(tiles: &[GenTile], lead: usize, texts: &[String]) -> String {
+    let mut doc = format!(
+        "<!doctype html><html><body><h1>Shop</h1><ul class=\"grid\">{}",
+        GAPS[lead]
+    );
+    for (t, text) in tiles.iter().zip(texts) {
+        doc.push_str(text);
+        doc.push_str(GAPS[t.gap_after]);
+    }
+    doc.push_str("</ul><footer>end</footer></body></html>");
+    doc
+}
+
+/// The ordering rule, written out again: ranked ids first (all tiles sharing one, in native
+/// order), then the other tiles with ids in native order; tiles without ids keep their slot.
+fn model(tiles: &[GenTile], ranking: &[String]) -> Vec<usize> {
+    let movable: Vec<usize> = (0..tiles.len())
+        .filter(|&i| tiles[i].id.is_some())
+        .collect();
+    let id_of = |i: usize| format!("p{}", tiles[i].id.unwrap());
+    let mut sequence: Vec<usize> = Vec::new();
+    for wanted in ranking {
+        for &i in &movable {
+            if &id_of(i) == wanted && !sequence.contains(&i) {
+                sequence.push(i);
+            }
+        }
+    }
+    let rest: Vec<usize> = movable
+        .iter()
+        .copied()
+        .filter(|i| !sequence.contains(i))
+        .collect();
+    sequence.extend(rest);
+    let mut order: Vec<usize> = (0..tiles.len()).collect();
+    for (slot, item) in movable.into_iter().zip(sequence) {
+        order[slot] = item;
+    }
+    order
+}
+
+fn rules() -> HtmlRules {
+    HtmlRules::new(&HtmlSpec {
+        tiles: "ul.grid > li.t",
+        product_id: "data-id",
+        ..HtmlSpec::default()
+    })
+    .unwrap()
+}
+
+fn gen_tiles() -> impl Strategy<Value = Vec<GenTile>> {
+    prop::collection::vec(
+        (
+            prop::option::weighted(0.85, 0..6usize),
+            0..BODIES.len(),
+            0..GAPS.len(),
+        )
+            .prop_map(|(id, body, gap_after)| GenTile {
+                id,
+                body,
+                gap_after,
+            }),
+        0..16,
+    )
+}
+
+fn gen_ranking() -> impl Strategy<Value = Vec<String>> {
+    // p6..p7 never occur on the page.
+    prop::collection::vec((0..8usize).prop_map(|i| format!("p{i}")), 1..10)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn output_is_the_tiles_permuted_and_nothing_else(
+        tiles in gen_tiles(), lead in 0..GAPS.len(), ranking in gen_ranking(), chunk in 1..64usize,
+    ) {
+        let (input, texts) = document(&tiles, lead);
+        let out = html::reorder(input.as_bytes(), None, &rules(), &Ranking::new(&ranking));
+        let chunked = html::reorder_chunked(input.as_bytes(), chunk, None, &rules(), &Ranking::new(&ranking));
+        prop_assert_eq!(&out.body, &chunked.body);
+        prop_assert_eq!(&out.outcome, &chunked.outcome);
+
+        if tiles.iter().all(|t| t.id.is_none()) {
+            prop_assert!(matches!(out.outcome, Outcome::Unchanged(Unchanged::NotListing(_))));
+            prop_assert_eq!(&out.body[..], input.as_bytes());
+            return Ok(());
+        }
+        let order = model(&tiles, &ranking);
+        let placed: Vec<String> = order.iter().map(|&i| texts[i].clone()).collect();
+        let expected = assemble(&tiles, lead, &placed);
+        prop_assert_eq!(std::str::from_utf8(&out.body).unwrap(), expected.as_str());
+
+        // Spelled out: the same multiset of tiles, the same bytes between them.
+        let mut sorted_in = texts.clone();
+        let mut sorted_out = placed.clone();
+        sorted_in.sort();
+        sorted_out.sort();
+        prop_assert_eq!(sorted_in, sorted_out);
+        let identity = order.iter().enumerate().all(|(slot, &i)| slot == i);
+        match &out.outcome {
+            Outcome::Unchanged(Unchanged::SameOrder) => prop_assert!(identity),
+            Outcome::Reordered(stats) => {
+                prop_assert!(!identity);
+                prop_assert_eq!(stats.listings, 1);
+                prop_assert_eq!(stats.tiles, tiles.iter().filter(|t| t.id.is_some()).count());
+            }
+            other => prop_assert!(false, "unexpected outcome {:?}", other),
+        }
+    }
+
+    #[test]
+    fn identity_and_empty_rankings_return_the_input(tiles in gen_tiles(), lead in 0..GAPS.len()) {
+        // Unique ids, so the native order is exactly what ranking them in order asks for.
+        let tiles: Vec<GenTile> = tiles
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| GenTile { id: t.id.map(|_| i), ..t })
+            .collect();
+        let texts: Vec<String> = tiles
+            .iter()
+            .map(|t| tile_text(t).replace("data-id=\"p", "data-id=\"q"))
+            .collect();
+        let input = assemble(&tiles, lead, &texts);
+        let native: Vec<String> = tiles.iter().filter_map(|t| t.id).map(|i| format!("q{i}")).collect();
+        for ranking in [Ranking::new(&native), Ranking::default()] {
+            let out = html::reorder(input.as_bytes(), None, &rules(), &ranking);
+            prop_assert!(matches!(out.body, std::borrow::Cow::Borrowed(_)));
+            prop_assert_eq!(&out.body[..], input.as_bytes());
+            if ranking.is_empty() {
+                prop_assert_eq!(out.outcome, Outcome::Unchanged(Unchanged::EmptyRanking));
+            } else if native.is_empty() {
+                prop_assert!(matches!(out.outcome, Outcome::Unchanged(Unchanged::NotListing(_))));
+            } else {
+                prop_assert_eq!(out.outcome, Outcome::Unchanged(Unchanged::SameOrder));
+            }
+        }
+    }
+}
