@@ -127,7 +127,6 @@ fn match_page_first_match_wins() {
 }
 
 #[test]
-#[ignore = "needs rewrite engines"]
 fn selector_and_pointer_errors_are_reported_per_page_key() {
     let text = "[origin]\nurl = \"http://127.0.0.1:3000\"\n\
         [[pages]]\npath = \"/c/{id}\"\nformat = \"html\"\ntiles = \"ul >> li[\"\nproduct_id = \"data-id\"\n\

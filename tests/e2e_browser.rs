@@ -65,11 +65,17 @@ impl Driver {
             .expect("chromedriver starts");
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let driver = Driver { child, base, http };
         // chromedriver has no readiness signal but its /status endpoint: ask until it answers.
         for _ in 0..100 {
-            if let Ok(r) = http.get(format!("{base}/status")).send().await {
+            if let Ok(r) = driver
+                .http
+                .get(format!("{}/status", driver.base))
+                .send()
+                .await
+            {
                 if r.status().is_success() {
-                    return Driver { child, base, http };
+                    return driver;
                 }
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

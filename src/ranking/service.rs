@@ -197,7 +197,7 @@ impl Pending {
     /// cached one, else the native order with the reason.
     pub async fn decide(mut self, deadline: Instant) -> Decision {
         let Some(mut answer) = self.answer.take() else {
-            return self.from_cache(NoRanking::BreakerOpen).await;
+            return self.cached_or(NoRanking::BreakerOpen).await;
         };
         let waited = tokio::time::timeout_at(deadline.into(), async {
             // Clone out of the watch guard at once: it must not live across an await.
@@ -206,17 +206,17 @@ impl Pending {
         .await;
         let result = match waited {
             Ok(Ok(Some(result))) => result,
-            Ok(Ok(None)) | Ok(Err(_)) => return self.from_cache(NoRanking::Error).await,
-            Err(_elapsed) => return self.from_cache(NoRanking::Timeout).await,
+            Ok(Ok(None)) | Ok(Err(_)) => return self.cached_or(NoRanking::Error).await,
+            Err(_elapsed) => return self.cached_or(NoRanking::Timeout).await,
         };
         match result {
             Ok(ranking) if ranking.is_empty() => Decision::Native(NoRanking::Empty),
             Ok(ranking) => Decision::Ranked(ranking),
-            Err(_) => self.from_cache(NoRanking::Error).await,
+            Err(_) => self.cached_or(NoRanking::Error).await,
         }
     }
 
-    async fn from_cache(&self, reason: NoRanking) -> Decision {
+    async fn cached_or(&self, reason: NoRanking) -> Decision {
         let lookups = &self.service.metrics.ranking_cache_lookups;
         match self.service.cache.get(&self.key).await {
             Some(cached) if !cached.ranking.is_empty() => {
