@@ -20,6 +20,16 @@ pub async fn handle(
     }
     Ok(match req.uri().path() {
         "/metrics" => {
+            // Gauges read at scrape time rather than kept current on every request.
+            let (bytes, entries) = state.ranking.cache().usage().await;
+            state
+                .metrics
+                .ranking_cache_bytes
+                .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+            state
+                .metrics
+                .ranking_cache_entries
+                .set(i64::try_from(entries).unwrap_or(i64::MAX));
             let mut resp = Response::new(full(state.metrics.encode()));
             resp.headers_mut().insert(
                 header::CONTENT_TYPE,

@@ -57,8 +57,8 @@ pub fn main() -> ExitCode {
             }
             Err(e) => config_failure(&e),
         },
-        Command::Serve { config } => match load(&config) {
-            Ok(cfg) => run_runtime(crate::proxy::serve_until_signal(cfg)),
+        Command::Serve { config: path } => match load(&path) {
+            Ok(cfg) => run_runtime(crate::proxy::serve_until_signal(cfg, || load(&path))),
             Err(e) => config_failure(&e),
         },
         Command::Demo { listen } => run_runtime(crate::demo::run(listen)),
@@ -89,7 +89,7 @@ where
     match runtime.block_on(future) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!(error = %crate::telemetry::error_chain(&e), "reshelf stopped");
+            tracing::error!(error = %crate::telemetry::error_line(&e), "reshelf stopped");
             eprintln!("reshelf: {}", crate::telemetry::error_chain(&e));
             ExitCode::from(e.exit_code())
         }

@@ -27,3 +27,14 @@ pub fn init(format: crate::config::LogFormat) {
         crate::config::LogFormat::Text => builder.try_init(),
     };
 }
+
+/// [`error_chain`] on one line, for log records: a log collector must not split one event
+/// into several (TOML and config errors span lines).
+pub fn error_line(error: &(dyn std::error::Error + 'static)) -> String {
+    error_chain(error)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+use common::binary::Proc;
 use common::origin::{dead_addr, full, TestServer};
 use common::{client, config_toml, start_proxy, HTML_PAGE, TEST_TOKEN};
 use hyper::Response;
@@ -28,73 +28,26 @@ async fn sigterm_drains_an_in_flight_slow_request_then_exits_0() {
         }
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("reshelf.toml");
-    std::fs::write(&path, config_toml(origin.addr, None, HTML_PAGE)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reshelf"))
-        .args(["serve", "--config"])
-        .arg(&path)
-        .env("FASHIONAI_APP_TOKEN", TEST_TOKEN)
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (line_tx, mut line_rx) = mpsc::unbounded_channel::<String>();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { return };
-            if line_tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let mut log = Vec::new();
-    let public = loop {
-        let line = line_rx
-            .recv()
-            .await
-            .expect("reshelf logs its listening address");
-        log.push(line.clone());
-        if let Some(rest) = line.split("public=").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    let mut proc = Proc::serve(&config_toml(origin.addr, None, HTML_PAGE), "info").await;
+    let public = proc.public.clone();
     let request = tokio::spawn(client().get(format!("http://{public}/slow")).send());
     arrived_rx.recv().await.unwrap();
 
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    loop {
-        let line = line_rx.recv().await.expect("reshelf logs the shutdown");
-        log.push(line.clone());
-        if line.contains("shutting down") {
-            break;
-        }
-    }
+    proc.signal("TERM");
+    proc.wait_for("shutting down").await;
     assert!(
-        child.try_wait().unwrap().is_none(),
-        "exited before draining: {log:?}"
+        proc.child.try_wait().unwrap().is_none(),
+        "exited before draining"
     );
     release_tx.send(()).unwrap();
 
     let resp = request.await.unwrap().unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.text().await.unwrap(), "slow but complete");
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    proc.wait_for("stopped").await;
+    let status = proc.child.wait().unwrap();
     assert!(status.success(), "exit status {status:?}");
-    while let Ok(line) = line_rx.try_recv() {
-        log.push(line);
-    }
-    let all = log.join("\n");
+    let all = proc.drain_log();
     assert!(!all.contains(TEST_TOKEN), "token leaked into logs");
     assert!(all.contains("path=/slow") || all.contains("/slow"), "{all}");
 }
@@ -205,4 +158,32 @@ fn check_with_promtool(text: &str) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[tokio::test]
+async fn the_app_token_never_appears_in_logs_even_at_trace_level() {
+    use common::api::{ids, FakeApi, Mode};
+    let shop = common::shop::start().await;
+    let api = FakeApi::start(Mode::Answer(ids(&["p2"]))).await;
+    let config = config_toml(shop.server.addr, Some(&api.base_url()), HTML_PAGE)
+        .replace("ul.products > li", "ul.products > li.product");
+    let mut proc = Proc::serve(&config, "trace").await;
+    let resp = client()
+        .get(format!("http://{}/category/c1", proc.public))
+        .header("x-fashionai-app-token", "client-sent")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["x-reshelf"], "personalized");
+    assert_eq!(
+        api.seen()[0].token.as_deref(),
+        Some(TEST_TOKEN),
+        "the token was sent"
+    );
+    proc.wait_for("reshelf::access").await;
+    proc.signal("TERM");
+    proc.wait_for("stopped").await;
+    let all = proc.drain_log();
+    assert!(all.lines().count() > 10, "trace logging is on: {all}");
+    assert!(!all.contains(TEST_TOKEN), "token leaked into logs");
 }

@@ -5,12 +5,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{server, AppState};
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
 use crate::RunError;
 
@@ -23,7 +24,7 @@ pub struct Running {
     admin_addr: SocketAddr,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
-    state: Arc<AppState>,
+    live: Arc<ArcSwap<AppState>>,
 }
 
 impl Running {
@@ -37,9 +38,23 @@ impl Running {
         self.admin_addr
     }
 
-    /// The shared state, for tests and the demo.
-    pub fn state(&self) -> &Arc<AppState> {
-        &self.state
+    /// The state requests are served with now.
+    pub fn state(&self) -> Arc<AppState> {
+        self.live.load_full()
+    }
+
+    /// Swaps in a new config atomically: requests under way finish on the old one, new
+    /// requests use the new one; connections, metrics and the ranking cache are kept.
+    pub fn reload(&self, config: Config) -> Result<(), RunError> {
+        let current = self.live.load_full();
+        if config.listen.public != current.config.listen.public
+            || config.listen.admin != current.config.listen.admin
+        {
+            tracing::warn!("listen addresses changed; they take effect on restart");
+        }
+        let next = current.reloaded(Arc::new(config))?;
+        self.live.store(Arc::new(next));
+        Ok(())
     }
 
     /// Stops accepting, lets in-flight requests finish (at most [`SHUTDOWN_GRACE`]), returns
@@ -69,22 +84,25 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
     };
     let public_addr = local(&public, "public", config.listen.public)?;
     let admin_addr = local(&admin, "admin", config.listen.admin)?;
-    let state = Arc::new(AppState::new(config, Metrics::new())?);
+    let live = Arc::new(ArcSwap::from_pointee(AppState::new(
+        config,
+        Metrics::new(),
+    )?));
     let shutdown = CancellationToken::new();
 
-    let public_state = state.clone();
+    let public_state = live.clone();
     let public_task = tokio::spawn(server::serve(
         "public",
         public,
-        move |peer, req| super::handle(public_state.clone(), peer, req),
+        move |peer, req| super::handle(public_state.load_full(), peer, req),
         shutdown.clone(),
         SHUTDOWN_GRACE,
     ));
-    let admin_state = state.clone();
+    let admin_state = live.clone();
     let admin_task = tokio::spawn(server::serve(
         "admin",
         admin,
-        move |_peer, req| crate::admin::handle(admin_state.clone(), req),
+        move |_peer, req| crate::admin::handle(admin_state.load_full(), req),
         shutdown.clone(),
         SHUTDOWN_GRACE,
     ));
@@ -93,12 +111,18 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
         admin_addr,
         shutdown,
         tasks: vec![public_task, admin_task],
-        state,
+        live,
     })
 }
 
-/// `reshelf serve`: sets up logging, serves until SIGTERM or SIGINT, then drains.
-pub async fn serve_until_signal(config: Config) -> Result<(), RunError> {
+/// `reshelf serve`: sets up logging, serves until SIGTERM or SIGINT, then drains. SIGHUP
+/// calls `reload` for a new config: a valid one is swapped in, an invalid one is logged with
+/// its problems while the old config keeps serving.
+pub async fn serve_until_signal<R>(config: Config, reload: R) -> Result<(), RunError>
+where
+    R: Fn() -> Result<Config, ConfigError>,
+{
+    use tokio::signal::unix::{signal, SignalKind};
     crate::telemetry::init(config.log.format);
     let running = start(config).await?;
     tracing::info!(
@@ -106,11 +130,45 @@ pub async fn serve_until_signal(config: Config) -> Result<(), RunError> {
         admin = %running.admin_addr(),
         "reshelf listening"
     );
-    let signal = wait_for_shutdown_signal().await?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(|source| RunError::Signal {
+        signal: "SIGHUP",
+        source,
+    })?;
+    let shutdown = wait_for_shutdown_signal();
+    tokio::pin!(shutdown);
+    let signal = loop {
+        tokio::select! {
+            signal = &mut shutdown => break signal?,
+            _ = hangup.recv() => reload_now(&running, &reload),
+        }
+    };
     tracing::info!(signal, "shutting down: draining in-flight requests");
     running.shutdown().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn reload_now<R>(running: &Running, reload: &R)
+where
+    R: Fn() -> Result<Config, ConfigError>,
+{
+    let reloads = &running.state().metrics.config_reloads;
+    match reload()
+        .map_err(RunError::Config)
+        .and_then(|c| running.reload(c))
+    {
+        Ok(()) => {
+            reloads.with_label_values(&["success"]).inc();
+            tracing::info!("config reloaded");
+        }
+        Err(e) => {
+            reloads.with_label_values(&["failure"]).inc();
+            tracing::error!(
+                error = %crate::telemetry::error_line(&e),
+                "config reload rejected; the previous config keeps serving"
+            );
+        }
+    }
 }
 
 /// Waits for SIGTERM or SIGINT and says which arrived.

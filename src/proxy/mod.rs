@@ -14,9 +14,10 @@ mod listing;
 mod origin;
 mod passthrough;
 mod server;
+mod state;
 
 use std::convert::Infallible;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -26,59 +27,11 @@ use hyper::body::Incoming;
 pub use error::ProxyError;
 pub use lifecycle::{serve_until_signal, start, wait_for_shutdown_signal, Running, SHUTDOWN_GRACE};
 pub use origin::{OriginClient, OriginError};
+pub use state::AppState;
 
-use crate::config::{Config, Page};
-use crate::metrics::{status_class, Metrics};
-use crate::ranking::breaker::Breaker;
-use crate::ranking::cache::RankingCache;
-use crate::ranking::client::FashionAi;
-use crate::ranking::RankingService;
+use crate::config::Page;
+use crate::metrics::status_class;
 use body::{Body, ObservedBody, Transfer};
-
-/// What every request handler shares.
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub metrics: Metrics,
-    pub origin: OriginClient,
-    pub fashionai: FashionAi,
-    pub ranking: Arc<RankingService>,
-    pub bots: isbot::Bots,
-}
-
-impl AppState {
-    pub fn new(config: Arc<Config>, metrics: Metrics) -> Result<Self, crate::RunError> {
-        let origin = OriginClient::new(&config.origin);
-        let fashionai = FashionAi::new(&config.fashionai).map_err(crate::RunError::HttpClient)?;
-        let cache = RankingCache::new(config.cache.max_bytes, config.cache.ttl);
-        let ranking = Arc::new(RankingService::new(
-            fashionai.clone(),
-            cache,
-            Breaker::new(
-                config.fashionai.breaker_failures,
-                config.fashionai.breaker_cool_down,
-            ),
-            config.fashionai.timeout,
-            metrics.clone(),
-        ));
-        Ok(Self {
-            config,
-            metrics,
-            origin,
-            fashionai,
-            ranking,
-            bots: isbot::Bots::default(),
-        })
-    }
-
-    /// Whether `X-Forwarded-*` from this peer is believed (`endpoints.trusted_proxies`).
-    pub fn peer_is_trusted(&self, ip: IpAddr) -> bool {
-        self.config
-            .endpoints
-            .trusted_proxies
-            .iter()
-            .any(|net| net.contains(&ip))
-    }
-}
 
 /// The kind of route a request took; the `route` label of the request metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,7 +134,7 @@ pub async fn handle(
             request_id = ctx.request_id.to_str().unwrap_or("-"),
             method = %ctx.method,
             path = %ctx.path,
-            error = %crate::telemetry::error_chain(&e),
+            error = %crate::telemetry::error_line(&e),
             "answered with an error page"
         );
         e.into_response(ctx.request_id.to_str().unwrap_or("-"))

@@ -152,8 +152,12 @@ impl FashionAi {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<bytes::Bytes, ApiError> {
+        let mut token = http::HeaderValue::from_str(self.token.expose())
+            .expect("config validation keeps the token a valid header value");
+        // Sensitive values are left out of HTTP/2 header compression tables and debug output.
+        token.set_sensitive(true);
         let resp = req
-            .header("X-FashionAI-APP-Token", self.token.expose())
+            .header("X-FashionAI-APP-Token", token)
             .header(http::header::CONTENT_TYPE, "application/json")
             .send()
             .await

@@ -40,7 +40,7 @@ type CallResult = Result<Arc<Ranking>, Arc<ApiError>>;
 pub struct RankingService {
     client: FashionAi,
     cache: RankingCache,
-    breaker: Breaker,
+    breaker: Arc<Breaker>,
     budget: Duration,
     inflight: Mutex<HashMap<Key, watch::Receiver<Option<CallResult>>>>,
     open_sends: Arc<Semaphore>,
@@ -58,7 +58,7 @@ impl RankingService {
     pub fn new(
         client: FashionAi,
         cache: RankingCache,
-        breaker: Breaker,
+        breaker: Arc<Breaker>,
         budget: Duration,
         metrics: Metrics,
     ) -> Self {
@@ -70,6 +70,19 @@ impl RankingService {
             inflight: Mutex::new(HashMap::new()),
             open_sends: Arc::new(Semaphore::new(OPEN_BREAKER_CONCURRENCY)),
             metrics,
+        }
+    }
+
+    /// The same cache, breaker and limits with a new client and budget (config reload).
+    pub fn reconfigured(&self, client: FashionAi, budget: Duration) -> Self {
+        Self {
+            client,
+            cache: self.cache.clone(),
+            breaker: self.breaker.clone(),
+            budget,
+            inflight: Mutex::new(HashMap::new()),
+            open_sends: self.open_sends.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 
@@ -185,7 +198,7 @@ impl RankingService {
                 Ok(ranking)
             }
             Err(e) => {
-                tracing::debug!(error = %crate::telemetry::error_chain(&e), "categoryView failed");
+                tracing::debug!(error = %crate::telemetry::error_line(&e), "categoryView failed");
                 Err(Arc::new(e))
             }
         }

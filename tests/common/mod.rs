@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod binary;
 pub mod origin;
 pub mod shop;
 

@@ -1,0 +1,76 @@
+//! [`AppState`]: what every request shares, built from one config. A reload builds a new one
+//! that keeps what must outlive a config (metrics, the ranking cache, the breaker).
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::OriginClient;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::ranking::breaker::Breaker;
+use crate::ranking::cache::RankingCache;
+use crate::ranking::client::FashionAi;
+use crate::ranking::RankingService;
+use crate::RunError;
+
+/// What every request handler shares.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub metrics: Metrics,
+    pub origin: OriginClient,
+    pub fashionai: FashionAi,
+    pub ranking: Arc<RankingService>,
+    pub bots: Arc<isbot::Bots>,
+}
+
+impl AppState {
+    /// The state for a freshly started proxy.
+    pub fn new(config: Arc<Config>, metrics: Metrics) -> Result<Self, RunError> {
+        let fashionai = FashionAi::new(&config.fashionai).map_err(RunError::HttpClient)?;
+        let ranking = RankingService::new(
+            fashionai.clone(),
+            RankingCache::new(config.cache.max_bytes, config.cache.ttl),
+            Arc::new(Breaker::new(
+                config.fashionai.breaker_failures,
+                config.fashionai.breaker_cool_down,
+            )),
+            config.fashionai.timeout,
+            metrics.clone(),
+        );
+        Ok(Self {
+            origin: OriginClient::new(&config.origin),
+            fashionai,
+            ranking: Arc::new(ranking),
+            bots: Arc::new(isbot::Bots::default()),
+            config,
+            metrics,
+        })
+    }
+
+    /// The state for a reloaded config: new clients, routes and budgets; the same metrics,
+    /// ranking cache and breaker, so a reload loses neither counts nor cached rankings.
+    /// (The cache's size and TTL, and the listen addresses, take effect on restart.)
+    pub fn reloaded(&self, config: Arc<Config>) -> Result<Self, RunError> {
+        let fashionai = FashionAi::new(&config.fashionai).map_err(RunError::HttpClient)?;
+        let ranking = self
+            .ranking
+            .reconfigured(fashionai.clone(), config.fashionai.timeout);
+        Ok(Self {
+            origin: OriginClient::new(&config.origin),
+            fashionai,
+            ranking: Arc::new(ranking),
+            bots: self.bots.clone(),
+            metrics: self.metrics.clone(),
+            config,
+        })
+    }
+
+    /// Whether `X-Forwarded-*` from this peer is believed (`endpoints.trusted_proxies`).
+    pub fn peer_is_trusted(&self, ip: IpAddr) -> bool {
+        self.config
+            .endpoints
+            .trusted_proxies
+            .iter()
+            .any(|net| net.contains(&ip))
+    }
+}
