@@ -43,6 +43,8 @@ pub struct AppState {
     pub fashionai: FashionAi,
     pub ranking: Arc<RankingService>,
     pub bots: isbot::Bots,
+    /// Rate limits, in-flight bound and caches of the same-origin endpoints.
+    pub endpoints: crate::endpoints::EndpointState,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
             config.fashionai.timeout,
             metrics.clone(),
         ));
+        let endpoints = crate::endpoints::EndpointState::new(&config.endpoints);
         Ok(Self {
             config,
             metrics,
@@ -64,6 +67,7 @@ impl AppState {
             fashionai,
             ranking,
             bots: isbot::Bots::default(),
+            endpoints,
         })
     }
 
