@@ -12,6 +12,8 @@ use crate::proxy::body::{empty, Body};
 const PREFLIGHT_MAX_AGE: &str = "600";
 /// Request headers a cross-origin caller may send.
 const ALLOWED_HEADERS: &str = "Accept, Content-Type, X-Requested-With, X-Request-Id";
+/// Response headers a cross-origin caller may read beyond the CORS-safelisted ones.
+const EXPOSED_HEADERS: &str = "Retry-After, X-Reshelf, X-Request-Id";
 
 /// The CORS verdict for one request.
 pub struct Cors {
@@ -83,6 +85,10 @@ impl Cors {
                 header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
                 HeaderValue::from_static("true"),
             );
+            h.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(EXPOSED_HEADERS),
+            );
         }
     }
 }
@@ -115,6 +121,10 @@ mod tests {
         );
         assert_eq!(got[header::ACCESS_CONTROL_ALLOW_CREDENTIALS], "true");
         assert_eq!(got[header::VARY], "Origin");
+        assert!(got[header::ACCESS_CONTROL_EXPOSE_HEADERS]
+            .to_str()
+            .unwrap()
+            .contains("Retry-After"));
     }
 
     #[test]
