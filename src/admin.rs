@@ -1,5 +1,6 @@
-//! The admin listener: `/metrics`, `/healthz`, `/readyz` (and, later, admin-only endpoints).
-//! It binds to loopback by default and is never reachable through the public listener.
+//! The admin listener: `/metrics`, `/healthz`, `/readyz`, and the admin-only
+//! `GET /profiles/email/{email}` (bearer token; see `endpoints::profile`). It binds to loopback
+//! by default and is never reachable through the public listener.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -15,6 +16,13 @@ pub async fn handle(
     state: Arc<AppState>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
+    if req
+        .uri()
+        .path()
+        .starts_with(crate::endpoints::profile::PATH_PREFIX)
+    {
+        return Ok(crate::endpoints::profile::serve(&state, &req).await);
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Ok(text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"));
     }

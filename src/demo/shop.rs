@@ -9,14 +9,16 @@
 //! | `/` | home page linking to every category |
 //! | `/category/{id}` | the category's products as tiles |
 //! | `/api/categories/{id}/products` | `{"category": {"id", "name"}, "products": [{"id", "name", "price", "salePrice", "image", "link"}]}` |
-//! | `/product/{id}` | product page with `<div id="shop-the-look" data-product-id>` |
+//! | `/api/products?ids=A,B` | `{"products": [{"id", "name", "price", "salePrice", "image", "link", "inStock"}]}` |
+//! | `/product/{id}` | product page with `<div id="shop-the-look" data-product-id>` and its drawer |
 //! | `/search?query=Q` | the shop's own (native) name search |
 //! | `/images/{id}.svg`, `/images/{id}-back.svg` | placeholder in the product's colour |
-//! | `/static/shop.css` | stylesheet |
+//! | `/static/shop.css`, `/static/shop.js` | stylesheet; the search box and "Shop the look" drawer, which call reshelf's `/_reshelf` endpoints |
 //!
 //! Pages and the API are `Cache-Control: no-cache` (the order may change per visit); images
 //! and CSS may be cached for an hour.
 
+mod api;
 mod pages;
 mod svg;
 
@@ -36,6 +38,7 @@ use crate::sim::net::{self, Body};
 use crate::sim::Catalog;
 
 const CSS: &str = include_str!("assets/shop.css");
+const JS: &str = include_str!("assets/shop.js");
 
 /// Starts the shop on an already bound listener and returns at once. It serves until the
 /// handle is shut down or dropped.
@@ -141,6 +144,10 @@ fn handle(catalog: &Catalog, req: &Request<Incoming>) -> Response<Body> {
             });
             no_cache(net::json(StatusCode::OK, &body))
         }),
+        ["api", "products"] => Some(no_cache(net::json(
+            StatusCode::OK,
+            &api::products(catalog, req.uri().query()),
+        ))),
         ["product", id] => catalog
             .product(id)
             .map(|p| page(pages::product(catalog, p))),
@@ -162,6 +169,11 @@ fn handle(catalog: &Catalog, req: &Request<Incoming>) -> Response<Body> {
             StatusCode::OK,
             "text/css; charset=utf-8",
             CSS,
+        ))),
+        ["static", "shop.js"] => Some(cached(net::respond(
+            StatusCode::OK,
+            "text/javascript; charset=utf-8",
+            JS,
         ))),
         _ => None,
     };

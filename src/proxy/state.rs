@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::OriginClient;
 use crate::config::Config;
+use crate::endpoints::EndpointState;
 use crate::metrics::Metrics;
 use crate::ranking::breaker::Breaker;
 use crate::ranking::cache::RankingCache;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub fashionai: FashionAi,
     pub ranking: Arc<RankingService>,
     pub bots: Arc<isbot::Bots>,
+    /// Rate limits, in-flight bound and caches of the same-origin endpoints.
+    pub endpoints: Arc<EndpointState>,
 }
 
 impl AppState {
@@ -42,6 +45,7 @@ impl AppState {
             fashionai,
             ranking: Arc::new(ranking),
             bots: Arc::new(isbot::Bots::default()),
+            endpoints: Arc::new(EndpointState::new(&config.endpoints)),
             config,
             metrics,
         })
@@ -60,6 +64,14 @@ impl AppState {
             fashionai,
             ranking: Arc::new(ranking),
             bots: self.bots.clone(),
+            // Rate-limit buckets and endpoint caches survive unless the limit itself changed.
+            endpoints: if config.endpoints.rate_limit_per_minute
+                == self.config.endpoints.rate_limit_per_minute
+            {
+                self.endpoints.clone()
+            } else {
+                Arc::new(EndpointState::new(&config.endpoints))
+            },
             metrics: self.metrics.clone(),
             config,
         })

@@ -88,12 +88,14 @@ fn layout(catalog: &Catalog, title: &str, main: &str) -> String {
         "<!doctype html>\n<html lang=\"pt-BR\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{title} · Loja Demo</title>\n\
-         <link rel=\"stylesheet\" href=\"/static/shop.css\">\n</head>\n<body>\n\
+         <link rel=\"stylesheet\" href=\"/static/shop.css\">\n\
+         <script src=\"/static/shop.js\" defer></script>\n</head>\n<body>\n\
          <header class=\"site-header\">\n<a class=\"logo\" href=\"/\">Loja Demo</a>\n\
          <nav class=\"categories\">{nav}</nav>\n\
          <form id=\"site-search\" class=\"search\" role=\"search\" action=\"/search\" method=\"get\">\
          <input type=\"search\" name=\"query\" placeholder=\"Buscar produtos\" aria-label=\"Buscar produtos\">\
-         <button type=\"submit\">Buscar</button></form>\n</header>\n\
+         <button type=\"submit\">Buscar</button>\
+         <div class=\"search-results\" aria-live=\"polite\" hidden></div></form>\n</header>\n\
          <main>\n{main}\n</main>\n\
          <footer>Loja de demonstração do reshelf · produtos fictícios</footer>\n</body>\n</html>\n",
         title = escape(title),
@@ -186,7 +188,13 @@ pub(super) fn product(catalog: &Catalog, p: &Product) -> String {
          <p class=\"count\">SKU {sku}</p>\n\
          <button class=\"buy\" type=\"button\">Adicionar à sacola</button>\n</div>\n</article>\n\
          <section class=\"look\">\n<h2>Complete o look</h2>\n\
-         <div id=\"shop-the-look\" data-product-id=\"{id}\"></div>\n</section>",
+         <div id=\"shop-the-look\" data-product-id=\"{id}\">\
+         <button class=\"look-open\" type=\"button\" aria-controls=\"look-drawer\" \
+         aria-expanded=\"false\">Shop the look</button>\
+         <aside id=\"look-drawer\" class=\"drawer\" aria-label=\"Complete o look\" hidden>\
+         <header><h2>Complete o look</h2>\
+         <button class=\"drawer-close\" type=\"button\" aria-label=\"Fechar\">×</button></header>\
+         <ul class=\"mini-products\"></ul></aside></div>\n</section>",
         id = escape(&p.id),
         name = escape(&p.name),
         price = price(p),
