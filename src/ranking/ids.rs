@@ -12,6 +12,12 @@ pub struct Ranking {
 
 impl Ranking {
     /// Builds a ranking from ids in order. Ids are kept as given (duplicates included).
+    ///
+    /// ```
+    /// let ranking = reshelf::ranking::Ranking::new(["p3", "p1"]);
+    /// assert_eq!(ranking.iter().collect::<Vec<_>>(), ["p3", "p1"]);
+    /// assert_eq!(ranking.heap_bytes(), 4 + 2 * 4);
+    /// ```
     pub fn new<I, S>(ids: I) -> Self
     where
         I: IntoIterator<Item = S>,

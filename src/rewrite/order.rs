@@ -10,6 +10,15 @@ use crate::ranking::Ranking;
 /// slot). Items the ranking names come first in ranking order (items sharing an id keep their
 /// relative order); the rest follow in native order. Ranked ids absent from the page are
 /// ignored. Returns the permutation and how many items the ranking named.
+///
+/// ```
+/// use reshelf::{ranking::Ranking, rewrite::ranked_order};
+/// // A promo tile without an id sits in slot 1 and stays there.
+/// let ids = [Some("a"), None, Some("b"), Some("c")];
+/// let (order, ranked) = ranked_order(&ids, &Ranking::new(["c", "zz", "a"]));
+/// assert_eq!(order, [3, 1, 0, 2]);
+/// assert_eq!(ranked, 2);
+/// ```
 pub fn ranked_order(ids: &[Option<&str>], ranking: &Ranking) -> (Vec<usize>, usize) {
     let mut by_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
