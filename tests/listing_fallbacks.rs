@@ -142,14 +142,7 @@ async fn a_cached_ranking_covers_a_hanging_call() {
         reason, "native; reason=timeout",
         "no other session's ranking is used"
     );
-    let metrics = client()
-        .get(format!("http://{}/metrics", proxy.admin_addr()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = common::metrics_text(proxy.admin_addr()).await;
     assert!(
         metrics.contains(r#"reshelf_ranking_cache_lookups_total{result="hit"} 1"#),
         "{metrics}"

@@ -409,14 +409,7 @@ async fn client_leaving_mid_download_does_not_hurt_the_proxy() {
     drop(resp);
     let again = client().get(&url).send().await.unwrap();
     assert_eq!(again.bytes().await.unwrap().len(), 4 * 1024 * 1024);
-    let metrics = client()
-        .get(format!("http://{}/metrics", proxy.admin_addr()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = common::metrics_text(proxy.admin_addr()).await;
     assert!(metrics.contains("reshelf_inflight_requests 0"), "{metrics}");
     proxy.shutdown().await;
 }

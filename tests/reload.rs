@@ -81,14 +81,7 @@ async fn sighup_swaps_a_valid_config_and_rejects_an_invalid_one() {
         "the previous config keeps serving"
     );
 
-    let metrics = client()
-        .get(format!("http://{}/metrics", proc.admin))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = common::metrics_text(&proc.admin).await;
     assert!(
         metrics.contains(r#"reshelf_config_reloads_total{result="success"} 2"#),
         "{metrics}"

@@ -124,9 +124,7 @@ pin_project! {
     impl<F: FnOnce(Transfer)> PinnedDrop for ObservedBody<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            if let Some(done) = this.on_done.take() {
-                done(Transfer { bytes: *this.bytes, complete: false });
-            }
+            report(this.on_done, *this.bytes, false);
         }
     }
 }
@@ -140,14 +138,16 @@ impl<F: FnOnce(Transfer)> ObservedBody<F> {
         };
         // An empty body (HEAD, 204, 304) may never be polled: report it as complete now.
         if body.inner.is_end_stream() {
-            if let Some(done) = body.on_done.take() {
-                done(Transfer {
-                    bytes: 0,
-                    complete: true,
-                });
-            }
+            report(&mut body.on_done, 0, true);
         }
         body
+    }
+}
+
+/// Calls the observer, the first time only.
+fn report<F: FnOnce(Transfer)>(on_done: &mut Option<F>, bytes: u64, complete: bool) {
+    if let Some(done) = on_done.take() {
+        done(Transfer { bytes, complete });
     }
 }
 
@@ -168,23 +168,10 @@ impl<F: FnOnce(Transfer)> HttpBody for ObservedBody<F> {
                 }
                 // hyper stops polling a body that says it has ended, so report it here.
                 if this.inner.is_end_stream() {
-                    if let Some(done) = this.on_done.take() {
-                        done(Transfer {
-                            bytes: *this.bytes,
-                            complete: true,
-                        });
-                    }
+                    report(this.on_done, *this.bytes, true);
                 }
             }
-            Poll::Ready(end) => {
-                let complete = end.is_none();
-                if let Some(done) = this.on_done.take() {
-                    done(Transfer {
-                        bytes: *this.bytes,
-                        complete,
-                    });
-                }
-            }
+            Poll::Ready(end) => report(this.on_done, *this.bytes, end.is_none()),
             Poll::Pending => {}
         }
         polled

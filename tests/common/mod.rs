@@ -86,3 +86,15 @@ pub fn client() -> reqwest::Client {
         .build()
         .expect("client builds")
 }
+
+/// The admin listener's `/metrics` text.
+pub async fn metrics_text(admin: impl std::fmt::Display) -> String {
+    client()
+        .get(format!("http://{admin}/metrics"))
+        .send()
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("metrics body")
+}
