@@ -108,9 +108,22 @@ impl<'de> Visitor<'de> for Descend<'_> {
     }
 }
 
+/// The worst case for the item table: 10,000 tiny items (`{"id":"N"}`), reversed.
+fn tiny_items() -> Case {
+    let ids: Vec<String> = (0..10_000).map(|n| n.to_string()).collect();
+    let items: Vec<String> = ids.iter().map(|id| format!(r#"{{"id":"{id}"}}"#)).collect();
+    Case {
+        name: "synthetic_10k_tiny".into(),
+        body: format!("[{}]", items.join(",")).into_bytes(),
+        rules: JsonRules::new("", "id").expect("rules"),
+        pointer: String::new(),
+        ranking: Ranking::new(ids.iter().rev()),
+    }
+}
+
 fn print_memory(cases: &[Case]) {
     println!("peak heap allocated by one reorder call, relative to the input:");
-    for case in cases {
+    for case in cases.iter().chain([&tiny_items()]) {
         let profiler = dhat::Profiler::builder().testing().build();
         let out = reorder(&case.body, &case.rules, &case.ranking);
         let peak = dhat::HeapStats::get().max_bytes;
