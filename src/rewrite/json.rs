@@ -76,7 +76,9 @@ impl JsonRules {
 /// string of the same spelling (`23` matches `"23"`), a string id by its decoded value.
 ///
 /// Unchanged, with the reason, when the ranking is empty, when `input` is not exactly one JSON
-/// document or the pointer names no array (`NotListing`), or when no item would move.
+/// document or the pointer names no array (`NotListing`), or when no item would move. Never
+/// panics, however deep the nesting: the scanner keeps one bit per open container on the heap.
+/// Extra memory: the output (the input's size) plus about 40 bytes per item.
 pub fn reorder<'a>(input: &'a [u8], rules: &JsonRules, ranking: &Ranking) -> Rewritten<'a> {
     if ranking.is_empty() {
         return Rewritten::unchanged(input, Unchanged::EmptyRanking);
