@@ -2,12 +2,15 @@
 //! the floor any RawValue-based engine stands on: serde_json splitting the same array into
 //! `Vec<&RawValue>` (after walking down to it, for arrays below the root).
 //!
-//! Before timing, it prints the peak heap a `reorder` call allocates per file (dhat's heap
-//! profiler counts every allocation and free made during the call; the input is allocated
-//! before profiling starts and so is not counted), relative to the input size.
+//! Before the criterion groups it prints the peak heap a `reorder` call allocates per file,
+//! relative to the input size (dhat's heap profiler counts every allocation and free made during
+//! the call; the input and ranking exist before profiling starts and are not counted), and a
+//! paired ratio (see [`print_paired_ratios`]).
 
 use std::fmt;
+use std::hint::black_box;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use reshelf::ranking::Ranking;
@@ -27,6 +30,7 @@ struct Case {
     body: Vec<u8>,
     rules: JsonRules,
     pointer: String,
+    member: String,
     ranking: Ranking,
 }
 
@@ -58,6 +62,7 @@ fn cases() -> Vec<Case> {
             ranking: Ranking::new(ids),
             body,
             pointer,
+            member,
         });
     }
     cases
@@ -97,8 +102,8 @@ impl<'de> Visitor<'de> for Descend<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let (first, rest) = self.0.split_first().expect("non-empty path");
         let mut found = None;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if key == *first {
+        while let Some(is_first) = map.next_key_seed(KeyIs(first))? {
+            if is_first {
                 found = Some(map.next_value_seed(Descend(rest))?);
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -108,9 +113,95 @@ impl<'de> Visitor<'de> for Descend<'_> {
     }
 }
 
+/// The worst case for the item table: 10,000 tiny items (`{"id":"N"}`), reversed.
+fn tiny_items() -> Case {
+    let ids: Vec<String> = (0..10_000).map(|n| n.to_string()).collect();
+    let items: Vec<String> = ids.iter().map(|id| format!(r#"{{"id":"{id}"}}"#)).collect();
+    Case {
+        name: "synthetic_10k_tiny".into(),
+        body: format!("[{}]", items.join(",")).into_bytes(),
+        rules: JsonRules::new("", "id").expect("rules"),
+        pointer: String::new(),
+        member: "id".into(),
+        ranking: Ranking::new(ids.iter().rev()),
+    }
+}
+
+/// What a `RawValue`-based engine would need before it could reorder anything: the baseline
+/// split, then a second serde pass over each item to find its id member. It is the design the
+/// scanner was measured against (serde cannot capture an item's raw bytes and look inside it in
+/// one pass).
+fn split_and_read_ids<'a>(
+    body: &'a [u8],
+    pointer: &str,
+    member: &str,
+) -> Vec<(&'a RawValue, Option<&'a RawValue>)> {
+    split_with_serde(body, pointer)
+        .into_iter()
+        .map(|item| {
+            let mut de = serde_json::Deserializer::from_str(item.get());
+            (item, IdOf(member).deserialize(&mut de).expect("an object"))
+        })
+        .collect()
+}
+
+struct IdOf<'m>(&'m str);
+
+impl<'de> DeserializeSeed<'de> for IdOf<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for IdOf<'_> {
+    type Value = Option<&'de RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an item object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut id = None;
+        while let Some(is_id) = map.next_key_seed(KeyIs(self.0))? {
+            if is_id {
+                id = Some(map.next_value::<&RawValue>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(id)
+    }
+}
+
+/// Whether a member name equals the given one, without allocating for it (serde's `Cow<str>`
+/// always copies).
+struct KeyIs<'k>(&'k str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<bool, E> {
+        Ok(key == self.0)
+    }
+}
+
 fn print_memory(cases: &[Case]) {
     println!("peak heap allocated by one reorder call, relative to the input:");
-    for case in cases {
+    for case in cases.iter().chain([&tiny_items()]) {
         let profiler = dhat::Profiler::builder().testing().build();
         let out = reorder(&case.body, &case.rules, &case.ranking);
         let peak = dhat::HeapStats::get().max_bytes;
@@ -130,9 +221,44 @@ fn print_memory(cases: &[Case]) {
     }
 }
 
+/// Reorder against the baseline measured in alternation, best of many short rounds each: on a
+/// machine shared with other work this ratio is steadier than two criterion groups run minutes
+/// apart, since both sides see the same background load.
+fn print_paired_ratios(cases: &[Case]) {
+    const ROUNDS: usize = 400;
+    const CALLS: u32 = 20;
+    println!("paired best-of-{ROUNDS} rounds ({CALLS} calls each), reorder vs serde_rawvalue:");
+    for case in cases {
+        let mut best = [Duration::MAX; 2];
+        for _ in 0..ROUNDS {
+            let start = Instant::now();
+            for _ in 0..CALLS {
+                black_box(reorder(black_box(&case.body), &case.rules, &case.ranking));
+            }
+            best[0] = best[0].min(start.elapsed() / CALLS);
+            let start = Instant::now();
+            for _ in 0..CALLS {
+                black_box(split_with_serde(black_box(&case.body), &case.pointer));
+            }
+            best[1] = best[1].min(start.elapsed() / CALLS);
+        }
+        let mib_s = |d: Duration| case.body.len() as f64 / d.as_secs_f64() / f64::from(1 << 20);
+        println!(
+            "  {:<22} reorder {:>8.2?} ({:>5.0} MiB/s)  serde {:>8.2?} ({:>5.0} MiB/s)  ratio {:.2}",
+            case.name,
+            best[0],
+            mib_s(best[0]),
+            best[1],
+            mib_s(best[1]),
+            best[1].as_secs_f64() / best[0].as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     let cases = cases();
     print_memory(&cases);
+    print_paired_ratios(&cases);
     let mut c = Criterion::default().configure_from_args();
     for case in &cases {
         let reordered = reorder(&case.body, &case.rules, &case.ranking);
@@ -147,6 +273,10 @@ fn main() {
         group.bench_function(BenchmarkId::from_parameter("serde_rawvalue"), |b| {
             b.iter(|| split_with_serde(&case.body, &case.pointer))
         });
+        group.bench_function(
+            BenchmarkId::from_parameter("serde_rawvalue_then_ids"),
+            |b| b.iter(|| split_and_read_ids(&case.body, &case.pointer, &case.member)),
+        );
         group.finish();
     }
     c.final_summary();

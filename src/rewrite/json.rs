@@ -1,6 +1,6 @@
 //! JSON listing reorder: the items of one array are permuted as raw bytes, never re-serialized.
 //!
-//! One pass of a validating scanner ([`scan`]) finds the array an RFC 6901 pointer names, the
+//! One pass of a validating scanner (`scan`) finds the array an RFC 6901 pointer names, the
 //! byte range of each element and each element's product id; the output is the input with those
 //! ranges permuted. Everything between the elements (commas, whitespace) stays where it was, and
 //! every element keeps its exact bytes: escapes such as `\u003c` or `\/`, number spellings such
@@ -76,7 +76,9 @@ impl JsonRules {
 /// string of the same spelling (`23` matches `"23"`), a string id by its decoded value.
 ///
 /// Unchanged, with the reason, when the ranking is empty, when `input` is not exactly one JSON
-/// document or the pointer names no array (`NotListing`), or when no item would move.
+/// document or the pointer names no array (`NotListing`), or when no item would move. Never
+/// panics, however deep the nesting: the scanner keeps one bit per open container on the heap.
+/// Extra memory: the output (the input's size) plus about 190 bytes per item at the peak.
 pub fn reorder<'a>(input: &'a [u8], rules: &JsonRules, ranking: &Ranking) -> Rewritten<'a> {
     if ranking.is_empty() {
         return Rewritten::unchanged(input, Unchanged::EmptyRanking);

@@ -19,8 +19,16 @@ pub(super) fn fail<T>(offset: usize, problem: &'static str) -> Result<T, Syntax>
 }
 
 /// The offset of the first non-whitespace byte at or after `i` (RFC 8259 `ws`).
-#[inline]
-pub(super) fn skip_ws(b: &[u8], mut i: usize) -> usize {
+#[inline(always)]
+pub(super) fn skip_ws(b: &[u8], i: usize) -> usize {
+    // Compact JSON has no whitespace at all: one comparison settles the common case.
+    match b.get(i) {
+        Some(&c) if c > b' ' => i,
+        _ => skip_ws_run(b, i),
+    }
+}
+
+fn skip_ws_run(b: &[u8], mut i: usize) -> usize {
     loop {
         match b.get(i) {
             Some(b' ' | b'\r' | b'\t') => i += 1,

@@ -95,6 +95,8 @@ struct Walk<'a, 'p> {
 }
 
 impl<'a> Walk<'a, '_> {
+    /// Walks the document from `start` to its end: a loop over values, with containers on
+    /// [`BitStack`] instead of the call stack.
     fn run(&mut self, start: usize) -> Result<(), Syntax> {
         let b = self.b;
         let n = self.path.len();
