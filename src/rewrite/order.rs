@@ -20,27 +20,38 @@ use crate::ranking::Ranking;
 /// assert_eq!(ranked, 2);
 /// ```
 pub fn ranked_order(ids: &[Option<&str>], ranking: &Ranking) -> (Vec<usize>, usize) {
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(ids.len());
-    for (i, id) in ids.iter().enumerate() {
+    const END: usize = usize::MAX;
+    // The first item of each id, and for every item the next one with the same id: duplicates
+    // without a Vec per id (this table is most of a rewrite's extra memory).
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+    let mut next = vec![END; ids.len()];
+    for (i, id) in ids.iter().enumerate().rev() {
         if let Some(id) = id {
-            by_id.entry(id).or_default().push(i);
-        }
-    }
-    let movable: Vec<usize> = (0..ids.len()).filter(|&i| ids[i].is_some()).collect();
-    let mut taken = vec![false; ids.len()];
-    let mut sequence = Vec::with_capacity(movable.len());
-    for id in ranking.iter() {
-        if let Some(items) = by_id.remove(id) {
-            for i in items {
-                taken[i] = true;
-                sequence.push(i);
+            if let Some(following) = first.insert(id, i) {
+                next[i] = following;
             }
         }
     }
+    let mut taken = vec![false; ids.len()];
+    let mut sequence = Vec::with_capacity(ids.len());
+    for id in ranking.iter() {
+        let Some(mut i) = first.remove(id) else {
+            continue;
+        };
+        while i != END {
+            taken[i] = true;
+            sequence.push(i);
+            i = next[i];
+        }
+        if first.is_empty() {
+            break;
+        }
+    }
     let ranked = sequence.len();
-    sequence.extend(movable.iter().copied().filter(|&i| !taken[i]));
+    let movable = || (0..ids.len()).filter(|&i| ids[i].is_some());
+    sequence.extend(movable().filter(|&i| !taken[i]));
     let mut order: Vec<usize> = (0..ids.len()).collect();
-    for (slot, item) in movable.into_iter().zip(sequence) {
+    for (slot, item) in movable().zip(sequence) {
         order[slot] = item;
     }
     (order, ranked)
