@@ -215,6 +215,39 @@ fn id_comes_from_the_tile_else_its_first_carrier_then_the_pattern() {
 }
 
 #[test]
+fn carriers_learned_on_one_page_do_not_hide_others_on_the_next() {
+    let r = rules("ul > li", "data-id");
+    // The first page teaches the rules that ids sit on links.
+    let first = "<ul><li><a data-id=1>1</a></li><li><a data-id=2>2</a></li></ul>";
+    let (out, _) = run(first, &r, &["2"]);
+    assert_eq!(
+        out,
+        "<ul><li><a data-id=2>2</a></li><li><a data-id=1>1</a></li></ul>"
+    );
+    // The next one has a span before the link, an upper-case <i>, and a commented-out
+    // carrier before a link.
+    let next = "<ul><li><span data-id=s></span><a data-id=no>a</a></li><li><I DATA-ID=i></I></li>\
+                <li><!-- <b data-id=zz> --><a data-id=a>a</a></li></ul>";
+    let ids = html::listing_ids(next.as_bytes(), None, &r).unwrap();
+    assert_eq!(
+        ids,
+        vec![vec![Some("s".into()), Some("i".into()), Some("a".into())]]
+    );
+    let (out, outcome) = run(next, &r, &["a", "i", "s"]);
+    assert_eq!(outcome, reordered(1, 3, 3));
+    assert_eq!(
+        out,
+        "<ul><li><!-- <b data-id=zz> --><a data-id=a>a</a></li><li><I DATA-ID=i></I></li>\
+         <li><span data-id=s></span><a data-id=no>a</a></li></ul>"
+    );
+    // A clone shares what was learned, and reads the same.
+    assert_eq!(
+        html::listing_ids(next.as_bytes(), None, &r.clone()).unwrap(),
+        ids
+    );
+}
+
+#[test]
 fn duplicates_keep_their_relative_order() {
     let input = "<ol><li data-id=a>a1</li><li data-id=b>b</li><li data-id=a>a2</li><li data-id=c>c</li></ol>";
     let (out, _) = run(input, &rules("ol > li", "data-id"), &["c", "a"]);

@@ -22,11 +22,13 @@
 //! `parent > tile` keeps the parent selector narrow; a bare `tile` selector makes every element
 //! a parent candidate, which is correct but slower.
 
+mod carriers;
 mod rules;
 mod scan;
 mod splice;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use encoding_rs::{Encoding, UTF_8};
 use lol_html::{AsciiCompatibleEncoding, Selector};
@@ -38,12 +40,19 @@ use super::{ranked_order, Outcome, Rewritten, Stats, Unchanged};
 
 /// The settings of one HTML `[[pages]]` block, compiled once at config load.
 ///
-/// `Send + Sync + Clone`: share one behind an `Arc` across threads.
+/// A cheap handle (`Send + Sync`; clones share the compiled rules and what they learn about
+/// the pages they read, see `carriers`).
 #[derive(Debug, Clone)]
 pub struct HtmlRules {
+    compiled: Arc<Rules>,
+}
+
+/// What [`HtmlRules`] holds.
+#[derive(Debug)]
+struct Rules {
     tiles: Selector,
-    /// `{tiles} [product_id]`: elements inside tiles that may carry the id.
-    id_carriers: Selector,
+    /// Elements inside tiles that may carry the id, and what was learned about them.
+    carriers: carriers::Carriers,
     /// Elements that may be a tile's parent.
     parents: Selector,
     companions: Option<Selector>,
@@ -87,7 +96,9 @@ impl HtmlRules {
     /// are not single class tokens, and `class` in `slot_attributes` together with
     /// `slot_classes`.
     pub fn new(spec: &HtmlSpec<'_>) -> Result<Self, Vec<RuleError>> {
-        rules::compile(spec)
+        Ok(Self {
+            compiled: Arc::new(rules::compile(spec)?),
+        })
     }
 }
 
@@ -118,6 +129,7 @@ pub fn reorder_chunked<'a>(
     if ranking.is_empty() {
         return Rewritten::unchanged(input, Unchanged::EmptyRanking);
     }
+    let rules = &*rules.compiled;
     match plan(input, chunk_size, charset, rules, ranking) {
         Ok(Plan::Reorder {
             placement,
@@ -140,7 +152,7 @@ pub fn listing_ids(
     charset: Option<&str>,
     rules: &HtmlRules,
 ) -> Result<Vec<Vec<Option<String>>>, Unchanged> {
-    let found = find(input, usize::MAX, charset, rules)
+    let found = find(input, usize::MAX, charset, &rules.compiled)
         .map_err(|why| Unchanged::NotListing(why.to_string()))?;
     Ok(found
         .listings()
@@ -204,7 +216,7 @@ fn find<'a>(
     input: &'a [u8],
     chunk_size: usize,
     charset: Option<&str>,
-    rules: &HtmlRules,
+    rules: &Rules,
 ) -> Result<Found<'a>, NotListing> {
     // An unknown label is ignored, as a browser would; a known one lol_html cannot parse ends
     // the attempt.
@@ -216,13 +228,28 @@ fn find<'a>(
         ),
         None => None,
     };
-    let scan = scan::scan(input, chunk_size, lol_encoding, rules).map_err(NotListing::Parse)?;
+    let read = |carriers| scan::scan(input, chunk_size, lol_encoding, rules, carriers);
+    let exact = || -> Result<scan::Scan, NotListing> {
+        let scan = read(Some(&rules.carriers.exact)).map_err(NotListing::Parse)?;
+        rules.carriers.learn(input, &scan);
+        Ok(scan)
+    };
+    let scan = match rules.carriers.plan() {
+        carriers::Plan::Exact => exact()?,
+        carriers::Plan::Narrowed(learned) => {
+            let scan = read(learned.selector()).map_err(NotListing::Parse)?;
+            if rules.carriers.complete(input, &scan) {
+                scan
+            } else {
+                exact()?
+            }
+        }
+    };
     check_closed(input, &scan)?;
     if scan.tiles.is_empty() {
         return Err(NotListing::NoTiles);
     }
-    let encoding = header.or(scan.meta_encoding).unwrap_or(UTF_8);
-    let ids = read_ids(input, &scan, encoding, rules.pattern.as_ref());
+    let ids = read_ids(input, &scan, header, rules);
     if ids.iter().all(Option::is_none) {
         return Err(NotListing::NoIds(scan.tiles.len()));
     }
@@ -233,7 +260,7 @@ fn plan(
     input: &[u8],
     chunk_size: usize,
     charset: Option<&str>,
-    rules: &HtmlRules,
+    rules: &Rules,
     ranking: &Ranking,
 ) -> Result<Plan, NotListing> {
     let found = find(input, chunk_size, charset, rules)?;
@@ -293,12 +320,25 @@ fn tag_name(tag: &[u8]) -> &[u8] {
 }
 
 /// Each tile's product id, decoded from the document's encoding and cut by the pattern.
+///
+/// The encoding is the header's, else (looked up only when an id is not ASCII) the `<meta>`
+/// one, else UTF-8.
 fn read_ids<'a>(
     input: &'a [u8],
     scan: &scan::Scan,
-    encoding: &'static Encoding,
-    pattern: Option<&Regex>,
+    header: Option<&'static Encoding>,
+    rules: &Rules,
 ) -> Vec<Option<Cow<'a, str>>> {
+    let ascii = scan
+        .tiles
+        .iter()
+        .all(|t| t.id.clone().is_none_or(|r| input[r].is_ascii()));
+    let encoding = match header {
+        Some(encoding) => encoding,
+        None if ascii => UTF_8,
+        None => scan::meta_encoding(input, &rules.meta).unwrap_or(UTF_8),
+    };
+    let pattern = rules.pattern.as_ref();
     let mut locations = pattern.map(Regex::capture_locations);
     scan.tiles
         .iter()

@@ -1,5 +1,7 @@
-//! Property tests on generated listings: tiles with or without ids (duplicates included),
-//! separated by whitespace, comments, scripts holding tile-like strings and non-tile siblings.
+//! Property tests on generated listings: tiles with or without ids (duplicates included), ids
+//! on the tile or on carriers of several kinds inside it behind decoys that only name the
+//! attribute, separated by whitespace, comments, scripts holding tile-like strings and
+//! non-tile siblings.
 
 use proptest::prelude::*;
 use reshelf::ranking::Ranking;
@@ -22,19 +24,54 @@ const BODIES: &[&str] = &[
     "<ul><li>inner</li></ul>",
 ];
 
-/// One generated tile: its id (index into p0..p5) or none (pinned), and a body.
+/// Markup inside a tile, before its id carrier, that names the attribute without carrying it.
+const DECOYS: &[&str] = &[
+    "",
+    "<!-- <b data-id=\"zz\"> -->",
+    "<script>var s = '<i data-id=zz>';</script>",
+    "<em title=' data-id=zz '>e</em>",
+    "<textarea> <b data-id=zz> </textarea>",
+    "<span>no id</span>",
+];
+/// Elements that carry the id inside a tile (`{}` is the id).
+const CARRIERS: &[&str] = &[
+    "<a href=/p data-id=\"{}\">a</a>",
+    "<span class=id data-id='{}'></span>",
+    "<div DATA-ID={}><p>d</p></div>",
+    "<b data-id=\"{}\"/>",
+    "<svg><g data-id=\"{}\"></g></svg>",
+];
+
+/// One generated tile: where its id sits (on the tile, on a carrier inside, or nowhere: a
+/// pinned tile), markup around it, and what follows the tile.
 #[derive(Debug, Clone)]
 struct GenTile {
-    id: Option<usize>,
+    own: Option<usize>,
+    carrier: Option<(usize, usize)>,
+    decoy: usize,
     body: usize,
     gap_after: usize,
 }
 
-fn tile_text(t: &GenTile) -> String {
-    match t.id {
-        Some(id) => format!("<li class=\"t\" data-id=\"p{id}\">{}</li>", BODIES[t.body]),
-        None => format!("<li class=\"t promo\">{}</li>", BODIES[t.body]),
+impl GenTile {
+    /// The id the tile is known by: its own, else its carrier's.
+    fn id(&self) -> Option<usize> {
+        self.own.or(self.carrier.map(|(_, id)| id))
     }
+}
+
+fn tile_text(t: &GenTile) -> String {
+    let own = t
+        .own
+        .map_or(String::new(), |id| format!(" data-id=\"p{id}\""));
+    let class = if t.id().is_some() { "t" } else { "t promo" };
+    let carrier = t.carrier.map_or(String::new(), |(k, id)| {
+        CARRIERS[k].replace("{}", &format!("p{id}"))
+    });
+    format!(
+        "<li class=\"{class}\"{own}>{}{carrier}{}</li>",
+        DECOYS[t.decoy], BODIES[t.body]
+    )
 }
 
 /// The document, and each tile's text.
@@ -60,9 +97,9 @@ fn assemble(tiles: &[GenTile], lead: usize, texts: &[String]) -> String {
 /// order), then the other tiles with ids in native order; tiles without ids keep their slot.
 fn model(tiles: &[GenTile], ranking: &[String]) -> Vec<usize> {
     let movable: Vec<usize> = (0..tiles.len())
-        .filter(|&i| tiles[i].id.is_some())
+        .filter(|&i| tiles[i].id().is_some())
         .collect();
-    let id_of = |i: usize| format!("p{}", tiles[i].id.unwrap());
+    let id_of = |i: usize| format!("p{}", tiles[i].id().unwrap());
     let mut sequence: Vec<usize> = Vec::new();
     for wanted in ranking {
         for &i in &movable {
@@ -84,29 +121,38 @@ fn model(tiles: &[GenTile], ranking: &[String]) -> Vec<usize> {
     order
 }
 
-fn rules() -> HtmlRules {
-    HtmlRules::new(&HtmlSpec {
-        tiles: "ul.grid > li.t",
-        product_id: "data-id",
-        ..HtmlSpec::default()
+/// One set of rules for every generated case, so what it learns about carriers from one
+/// document is put to the test on the next ones.
+fn rules() -> &'static HtmlRules {
+    static RULES: std::sync::OnceLock<HtmlRules> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        HtmlRules::new(&HtmlSpec {
+            tiles: "ul.grid > li.t",
+            product_id: "data-id",
+            ..HtmlSpec::default()
+        })
+        .unwrap()
     })
-    .unwrap()
 }
 
 fn gen_tiles() -> impl Strategy<Value = Vec<GenTile>> {
-    prop::collection::vec(
-        (
-            prop::option::weighted(0.85, 0..6usize),
-            0..BODIES.len(),
-            0..GAPS.len(),
-        )
-            .prop_map(|(id, body, gap_after)| GenTile {
-                id,
-                body,
-                gap_after,
-            }),
-        0..16,
+    let own = prop::option::weighted(0.5, 0..6usize);
+    let carrier = prop::option::weighted(0.7, (0..CARRIERS.len(), 0..6usize));
+    let tile = (
+        own,
+        carrier,
+        0..DECOYS.len(),
+        0..BODIES.len(),
+        0..GAPS.len(),
     )
+        .prop_map(|(own, carrier, decoy, body, gap_after)| GenTile {
+            own,
+            carrier,
+            decoy,
+            body,
+            gap_after,
+        });
+    prop::collection::vec(tile, 0..16)
 }
 
 fn gen_ranking() -> impl Strategy<Value = Vec<String>> {
@@ -122,12 +168,18 @@ proptest! {
         tiles in gen_tiles(), lead in 0..GAPS.len(), ranking in gen_ranking(), chunk in 1..64usize,
     ) {
         let (input, texts) = document(&tiles, lead);
-        let out = html::reorder(input.as_bytes(), None, &rules(), &Ranking::new(&ranking));
-        let chunked = html::reorder_chunked(input.as_bytes(), chunk, None, &rules(), &Ranking::new(&ranking));
+        let out = html::reorder(input.as_bytes(), None, rules(), &Ranking::new(&ranking));
+        let chunked = html::reorder_chunked(input.as_bytes(), chunk, None, rules(), &Ranking::new(&ranking));
         prop_assert_eq!(&out.body, &chunked.body);
         prop_assert_eq!(&out.outcome, &chunked.outcome);
 
-        if tiles.iter().all(|t| t.id.is_none()) {
+        let native: Vec<Option<String>> = tiles.iter().map(|t| t.id().map(|i| format!("p{i}"))).collect();
+        if tiles.is_empty() {
+            prop_assert!(matches!(out.outcome, Outcome::Unchanged(Unchanged::NotListing(_))));
+        } else {
+            prop_assert_eq!(html::listing_ids(input.as_bytes(), None, rules()).ok(), native.iter().any(Option::is_some).then(|| vec![native.clone()]));
+        }
+        if tiles.iter().all(|t| t.id().is_none()) {
             prop_assert!(matches!(out.outcome, Outcome::Unchanged(Unchanged::NotListing(_))));
             prop_assert_eq!(&out.body[..], input.as_bytes());
             return Ok(());
@@ -149,7 +201,7 @@ proptest! {
             Outcome::Reordered(stats) => {
                 prop_assert!(!identity);
                 prop_assert_eq!(stats.listings, 1);
-                prop_assert_eq!(stats.tiles, tiles.iter().filter(|t| t.id.is_some()).count());
+                prop_assert_eq!(stats.tiles, tiles.iter().filter(|t| t.id().is_some()).count());
             }
             other => prop_assert!(false, "unexpected outcome {:?}", other),
         }
@@ -161,16 +213,16 @@ proptest! {
         let tiles: Vec<GenTile> = tiles
             .into_iter()
             .enumerate()
-            .map(|(i, t)| GenTile { id: t.id.map(|_| i), ..t })
+            .map(|(i, t)| GenTile { own: t.id().map(|_| i), carrier: None, ..t })
             .collect();
         let texts: Vec<String> = tiles
             .iter()
             .map(|t| tile_text(t).replace("data-id=\"p", "data-id=\"q"))
             .collect();
         let input = assemble(&tiles, lead, &texts);
-        let native: Vec<String> = tiles.iter().filter_map(|t| t.id).map(|i| format!("q{i}")).collect();
+        let native: Vec<String> = tiles.iter().filter_map(GenTile::id).map(|i| format!("q{i}")).collect();
         for ranking in [Ranking::new(&native), Ranking::default()] {
-            let out = html::reorder(input.as_bytes(), None, &rules(), &ranking);
+            let out = html::reorder(input.as_bytes(), None, rules(), &ranking);
             prop_assert!(matches!(out.body, std::borrow::Cow::Borrowed(_)));
             prop_assert_eq!(&out.body[..], input.as_bytes());
             if ranking.is_empty() {

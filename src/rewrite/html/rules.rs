@@ -7,9 +7,10 @@
 use lol_html::Selector;
 use regex::Regex;
 
-use super::{HtmlRules, HtmlSpec, RuleError};
+use super::carriers::Carriers;
+use super::{HtmlSpec, RuleError, Rules};
 
-pub(super) fn compile(spec: &HtmlSpec<'_>) -> Result<HtmlRules, Vec<RuleError>> {
+pub(super) fn compile(spec: &HtmlSpec<'_>) -> Result<Rules, Vec<RuleError>> {
     let mut errors = Vec::new();
     let mut err = |key: &'static str, message: String| errors.push(RuleError { key, message });
 
@@ -61,10 +62,10 @@ pub(super) fn compile(spec: &HtmlSpec<'_>) -> Result<HtmlRules, Vec<RuleError>> 
     let derived = match (&tiles, &product_id) {
         (Some(_), Some(attr)) => {
             let parts = split_list(spec.tiles);
-            let id_text = id_carriers(&parts, attr);
+            let full: Vec<Box<str>> = parts.iter().map(|p| p.full.into()).collect();
             let parent_text = parents(&parts);
-            match (parse_selector(&id_text), parse_selector(&parent_text)) {
-                (Ok(ids), Ok(parents)) => Some((ids, parents)),
+            match (Carriers::new(full, attr), parse_selector(&parent_text)) {
+                (Ok(carriers), Ok(parents)) => Some((carriers, parents, parent_text)),
                 (Err(m), _) | (_, Err(m)) => {
                     err("tiles", format!("cannot derive selectors from it: {m}"));
                     None
@@ -73,13 +74,25 @@ pub(super) fn compile(spec: &HtmlSpec<'_>) -> Result<HtmlRules, Vec<RuleError>> 
         }
         _ => None,
     };
+    // Companions are siblings of tiles, so their parent is a tile parent: scoping them so
+    // spares lol_html testing every matching tag name elsewhere in the page. The user's
+    // selector, checked above, is what is reported on error; the scoped one is only an
+    // optimisation and falls back to it.
+    let companions = match (companions, &derived) {
+        (Some(Some(plain)), Some((_, _, parent_text))) => Some(Some(
+            scoped_companions(parent_text, spec.companions)
+                .and_then(|text| text.parse().ok())
+                .unwrap_or(plain),
+        )),
+        (other, _) => other,
+    };
     match (tiles, product_id, companions, derived) {
-        (Some(tiles), Some(product_id), Some(companions), Some((id_carriers, parents)))
+        (Some(tiles), Some(product_id), Some(companions), Some((carriers, parents, _)))
             if errors.is_empty() =>
         {
-            Ok(HtmlRules {
+            Ok(Rules {
                 tiles,
-                id_carriers,
+                carriers,
                 parents,
                 companions,
                 product_id,
@@ -245,22 +258,6 @@ impl Cursor {
     }
 }
 
-/// `{tile} [attr]` for each tile selector: the elements inside tiles that may carry the id.
-fn id_carriers(parts: &[Part<'_>], attr: &str) -> String {
-    let attr = css_ident(attr);
-    let mut out = String::new();
-    for part in parts {
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        out.push_str(part.full);
-        out.push_str(" [");
-        out.push_str(&attr);
-        out.push(']');
-    }
-    out
-}
-
 /// A selector matching every element that can be a tile's parent: for `A > B` it is `A`; for
 /// `A B` it is `A` and everything inside it; for a bare `B` it is every element.
 fn parents(parts: &[Part<'_>]) -> String {
@@ -282,8 +279,31 @@ fn parents(parts: &[Part<'_>]) -> String {
     out
 }
 
+/// `{parent} > {companion}` for every pair, when every companion selector is a single
+/// compound (with a combinator of its own, prefixing would change its meaning) and the
+/// parents are not simply every element.
+fn scoped_companions(parent_text: &str, companions: &str) -> Option<String> {
+    if parent_text == "*" {
+        return None;
+    }
+    let (parents, companions) = (split_list(parent_text), split_list(companions));
+    if companions.iter().any(|c| c.context.is_some()) {
+        return None;
+    }
+    let mut out = String::new();
+    for parent in &parents {
+        for companion in &companions {
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(&format!("{} > {}", parent.full, companion.full));
+        }
+    }
+    Some(out)
+}
+
 /// Escapes an attribute name for use as a CSS identifier.
-fn css_ident(name: &str) -> String {
+pub(super) fn css_ident(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for (i, c) in name.chars().enumerate() {
         let plain = c.is_ascii_alphabetic()
@@ -326,11 +346,13 @@ mod tests {
     fn derived_selectors_parse() {
         let parts = split_list("div.grid li.item, ul > li");
         assert_eq!(parents(&parts), "div.grid, div.grid *, ul");
-        assert_eq!(
-            id_carriers(&parts, "data-product_id"),
-            "div.grid li.item [data-product_id], ul > li [data-product_id]"
-        );
         assert_eq!(parents(&split_list("li, ul > li")), "*");
+        assert_eq!(
+            scoped_companions("div.grid, div.grid *, ul", "li.help").as_deref(),
+            Some("div.grid > li.help, div.grid * > li.help, ul > li.help")
+        );
+        assert_eq!(scoped_companions("*", "li.help"), None);
+        assert_eq!(scoped_companions("ul", "li.help, ol li"), None);
         assert_eq!(css_ident("1a:b"), "\\31 a\\3a b");
         assert!(parse_selector(&format!("li [{}]", css_ident("1a:b"))).is_ok());
     }

@@ -5,7 +5,7 @@
 //! lol_html keeps a stack of open elements for selector matching; the handlers here follow it
 //! with a few counters: the open tile, open `<template>`s and the open parent candidates.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Range;
 use std::rc::Rc;
 
@@ -13,11 +13,11 @@ use encoding_rs::Encoding;
 use lol_html::html_content::{Element, EndTag};
 use lol_html::{
     AsciiCompatibleEncoding, ElementContentHandlers, EndTagHandler, HandlerResult, HtmlRewriter,
-    MemorySettings, Settings,
+    MemorySettings, Selector, Settings,
 };
 
 use super::rules::is_html_space;
-use super::HtmlRules;
+use super::Rules;
 
 /// Cap on lol_html's own buffers (a tag split across reads, the open-element stack), in bytes.
 /// Well above any real page's needs; a document that exceeds it is left unchanged.
@@ -35,12 +35,17 @@ pub(super) struct Tile {
     pub tag_end: usize,
     /// End of the tile's end tag, or of its last companion's.
     pub end: usize,
+    /// Start of the tile's own end tag (= `tag_end` for a void tile).
+    pub content_end: usize,
     /// Start offset of the parent element: tiles with the same key form one listing.
     pub parent: usize,
     /// The start tag ends in `/>`.
     pub self_closing: bool,
     /// Raw value of the product id attribute (on the tile or its first carrier inside).
     pub id: Option<Range<usize>>,
+    /// Start of the element inside the tile that carried the id; `None` when the tile itself
+    /// carries it or none was found.
+    pub carrier: Option<usize>,
     /// The tile's own `class` attribute.
     pub class: Option<ClassAttr>,
 }
@@ -67,8 +72,6 @@ pub(super) struct Scan {
     /// Start of each tile's or companion's start tag and of the end tag that closed it; the
     /// names must agree, or lol_html closed the element implicitly.
     pub closings: Vec<(usize, usize)>,
-    /// Encoding named by the first `<meta>` that names one.
-    pub meta_encoding: Option<&'static Encoding>,
     /// Tile (or its companion) currently open, and whether it is the tile itself.
     open: Option<(usize, bool)>,
     /// Start offsets of the open elements that could be a tile's parent.
@@ -79,33 +82,24 @@ pub(super) struct Scan {
 
 type Shared = Rc<RefCell<Scan>>;
 
-/// Runs lol_html over `input`, fed in pieces of `chunk` bytes.
+/// Runs lol_html over `input`, fed in pieces of `chunk` bytes; `carriers` selects the
+/// elements inside tiles that may carry the id (`None`: read ids from tiles only).
+///
+/// lol_html's encoding matters little here: every encoding it supports is ASCII-compatible,
+/// so tags sit at the same bytes in all of them. It is told the header's charset when there
+/// is one; a `<meta>` charset is only looked up when an id needs decoding ([`meta_encoding`]).
 pub(super) fn scan(
     input: &[u8],
     chunk: usize,
     encoding: Option<AsciiCompatibleEncoding>,
-    rules: &HtmlRules,
+    rules: &Rules,
+    carriers: Option<&Selector>,
 ) -> Result<Scan, lol_html::errors::RewritingError> {
     let state: Shared = Rc::default();
     let stride = rules.slot_attributes.len();
     let mut settings = Settings::new()
         .with_encoding(encoding.unwrap_or_else(AsciiCompatibleEncoding::utf_8))
         .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT));
-    if encoding.is_none() {
-        let s = state.clone();
-        settings = settings
-            .with_adjust_charset_on_meta_tag(true)
-            .append_element_content_handler((
-                std::borrow::Cow::Borrowed(&rules.meta),
-                ElementContentHandlers::default().element(move |el: &mut Element<'_, '_>| {
-                    let mut s = s.borrow_mut();
-                    if s.meta_encoding.is_none() {
-                        s.meta_encoding = meta_charset(el);
-                    }
-                    Ok(())
-                }),
-            ));
-    }
 
     let s = state.clone();
     let templates = move |el: &mut Element<'_, '_>| {
@@ -129,9 +123,11 @@ pub(super) fn scan(
             start: loc.start,
             tag_end: loc.end,
             end: OPEN,
+            content_end: loc.end,
             parent: scan.parents.last().copied().unwrap_or(OPEN),
             self_closing: el.is_self_closing(),
             id: None,
+            carrier: None,
             class: None,
         };
         let slots = scan.slot_attrs.len();
@@ -236,7 +232,9 @@ pub(super) fn scan(
             };
             if input[name.clone()].eq_ignore_ascii_case(rules.product_id.as_bytes()) {
                 let value = attr.value_source_location().map(|l| l.bytes());
-                scan.tiles[index].id = Some(value.unwrap_or(name.end..name.end));
+                let tile = &mut scan.tiles[index];
+                tile.id = Some(value.unwrap_or(name.end..name.end));
+                tile.carrier = Some(el.source_location().bytes().start);
                 break;
             }
         }
@@ -259,15 +257,16 @@ pub(super) fn scan(
             ElementContentHandlers::default().element(companions),
         ));
     }
-    settings = settings
-        .append_element_content_handler((
-            Borrowed(&rules.parents),
-            ElementContentHandlers::default().element(parents),
-        ))
-        .append_element_content_handler((
-            Borrowed(&rules.id_carriers),
+    settings = settings.append_element_content_handler((
+        Borrowed(&rules.parents),
+        ElementContentHandlers::default().element(parents),
+    ));
+    if let Some(selector) = carriers {
+        settings = settings.append_element_content_handler((
+            Borrowed(selector),
             ElementContentHandlers::default().element(id_carriers),
         ));
+    }
 
     // The output is not needed: the caller splices the original bytes.
     let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
@@ -285,7 +284,11 @@ fn close_unit(el: &mut Element<'_, '_>, s: &Shared, index: usize, start: usize) 
     on_end(el, move |end: &mut EndTag<'_>| {
         let at = end.source_location().bytes();
         let mut scan = s.borrow_mut();
-        scan.tiles[index].end = at.end;
+        let tile = &mut scan.tiles[index];
+        if tile.start == start {
+            tile.content_end = at.start;
+        }
+        tile.end = at.end;
         scan.closings.push((start, at.start));
         scan.open = None;
     })
@@ -305,6 +308,39 @@ fn is_quoted(input: &[u8], value: &Range<usize>) -> bool {
         && matches!(input[value.start - 1], b'"' | b'\'')
         && input.get(value.end) == Some(&input[value.start - 1])
 }
+
+/// The encoding named by the document's first `<meta charset>` or `<meta http-equiv=
+/// "Content-Type" content="...; charset=...">`; a pass of its own, stopped at that element.
+pub(super) fn meta_encoding(input: &[u8], meta: &Selector) -> Option<&'static Encoding> {
+    let found = Cell::new(None);
+    let settings = Settings::new()
+        .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT))
+        .append_element_content_handler((
+            std::borrow::Cow::Borrowed(meta),
+            ElementContentHandlers::default().element(|el: &mut Element<'_, '_>| {
+                match meta_charset(el) {
+                    Some(encoding) => {
+                        found.set(Some(encoding));
+                        // Stops the pass: nothing after the first charset counts.
+                        Err(Found.into())
+                    }
+                    None => Ok(()),
+                }
+            }),
+        ));
+    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+    // An error is either the stop above or markup lol_html gives up on; either way the answer
+    // is what was found so far.
+    if rewriter.write(input).is_ok() {
+        let _ = rewriter.end();
+    }
+    found.get()
+}
+
+/// The handler's way to stop [`meta_encoding`]'s pass early.
+#[derive(Debug, thiserror::Error)]
+#[error("charset found")]
+struct Found;
 
 /// The encoding a `<meta charset>` or `<meta http-equiv="Content-Type" content=...>` names.
 fn meta_charset(el: &Element<'_, '_>) -> Option<&'static Encoding> {

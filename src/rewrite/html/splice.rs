@@ -5,10 +5,10 @@ use std::ops::Range;
 
 use super::rules::is_html_space;
 use super::scan::{ClassAttr, Scan, Tile};
-use super::HtmlRules;
+use super::Rules;
 
 /// `placement[slot] = tile` for every tile (identity for tiles that stay).
-pub(super) fn splice(input: &[u8], scan: &Scan, placement: &[usize], rules: &HtmlRules) -> Vec<u8> {
+pub(super) fn splice(input: &[u8], scan: &Scan, placement: &[usize], rules: &Rules) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len() + 64);
     let mut cursor = 0;
     let mut edits = Vec::new();
@@ -47,7 +47,7 @@ struct Edit {
 fn slot_edits(
     input: &[u8],
     scan: &Scan,
-    rules: &HtmlRules,
+    rules: &Rules,
     moved: usize,
     slot: usize,
     edits: &mut Vec<Edit>,

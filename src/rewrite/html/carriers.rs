@@ -1,0 +1,185 @@
+//! Which elements inside tiles lol_html must test for the product id attribute.
+//!
+//! The exact rule is "the first descendant carrying the attribute": the selector
+//! `{tiles} [attr]`. lol_html evaluates it by re-lexing every start tag inside every tile for
+//! its attributes, which costs up to half the parse. Carriers in one storefront template have
+//! one or two tag names (`a`, `div`, `span`), and lol_html tests tag names first, so
+//! `{tiles} a[attr]` is nearly free. The names are learned from the pages themselves:
+//!
+//! - until a page has been read with the exact selector, the exact selector is used, and the tag
+//!   names of the carriers it found are remembered in the rules (shared by all their clones);
+//! - afterwards the page is read with the narrowed selector, and then checked: for every tile
+//!   without its own id, the attribute name must not occur (in any case, as an attribute name
+//!   would be delimited) before the carrier found, or anywhere in the tile if none was found.
+//!   A miss is impossible without such an occurrence, so if there is none the result is the
+//!   exact one; otherwise the page is read again with the exact selector and the new names
+//!   are learned. Text that merely looks like the attribute costs that second read, never a
+//!   wrong id.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwapOption;
+use lol_html::Selector;
+use regex::bytes::Regex;
+
+use super::rules::{css_ident, is_html_space};
+use super::scan::Scan;
+
+/// Beyond this many distinct carrier tag names the narrowed selector is no longer worth it.
+const MAX_NAMES: usize = 8;
+
+/// The carrier selectors of one set of rules, and what has been learned about its pages.
+#[derive(Debug)]
+pub(super) struct Carriers {
+    /// `{tiles} [attr]`.
+    pub exact: Selector,
+    /// Each tile selector of the list, to build `{part} name[attr]`.
+    parts: Box<[Box<str>]>,
+    /// The attribute name, escaped for CSS.
+    attr_css: Box<str>,
+    /// The attribute name, ASCII case-insensitive.
+    attr_name: Regex,
+    attr_len: usize,
+    learned: ArcSwapOption<Learned>,
+}
+
+/// Carrier tag names seen so far and the selector for them.
+#[derive(Debug)]
+pub(super) struct Learned {
+    /// Sorted, lowercase.
+    names: Vec<Box<str>>,
+    /// `None` when no tile needed a carrier: tiles carry their ids themselves.
+    selector: Option<Selector>,
+    /// Too many names, or one lol_html cannot take: read every page exactly.
+    exact: bool,
+}
+
+impl Learned {
+    /// The narrowed selector; `None`: read ids from tiles only.
+    pub(super) fn selector(&self) -> Option<&Selector> {
+        self.selector.as_ref()
+    }
+}
+
+/// What to read a page with.
+pub(super) enum Plan {
+    /// The exact selector.
+    Exact,
+    /// The narrowed selector, to be checked with [`Carriers::complete`].
+    Narrowed(Arc<Learned>),
+}
+
+impl Carriers {
+    /// `parts` are the tile selectors of the list; `attr` the id attribute, lowercase.
+    pub(super) fn new(parts: Vec<Box<str>>, attr: &str) -> Result<Self, String> {
+        let attr_css = css_ident(attr);
+        let exact = parts
+            .iter()
+            .map(|part| format!("{part} [{attr_css}]"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let exact = exact.parse().map_err(|e| format!("{exact:?}: {e}"))?;
+        let attr_name = Regex::new(&format!("(?i-u){}", regex::escape(attr)))
+            .map_err(|e| format!("attribute name as a pattern: {e}"))?;
+        Ok(Self {
+            exact,
+            parts: parts.into_boxed_slice(),
+            attr_css: attr_css.into_boxed_str(),
+            attr_name,
+            attr_len: attr.len(),
+            learned: ArcSwapOption::empty(),
+        })
+    }
+
+    pub(super) fn plan(&self) -> Plan {
+        match self.learned.load_full() {
+            Some(learned) if !learned.exact => Plan::Narrowed(learned),
+            _ => Plan::Exact,
+        }
+    }
+
+    /// True if a page read with a narrowed selector got every tile's first carrier.
+    pub(super) fn complete(&self, input: &[u8], scan: &Scan) -> bool {
+        scan.tiles.iter().all(|tile| {
+            let own_id = tile.id.is_some() && tile.carrier.is_none();
+            own_id
+                || !self.occurs(
+                    input,
+                    tile.tag_end,
+                    tile.carrier.unwrap_or(tile.content_end),
+                )
+        })
+    }
+
+    /// Whether the attribute name occurs as an attribute name could be delimited (after
+    /// whitespace, `/` or a quote; before whitespace, `/`, `>` or `=`), starting in
+    /// `start..end`.
+    fn occurs(&self, input: &[u8], start: usize, end: usize) -> bool {
+        let hay = &input[..(end + self.attr_len + 1).min(input.len())];
+        let mut at = start;
+        while let Some(found) = self.attr_name.find_at(hay, at) {
+            if found.start() >= end {
+                return false;
+            }
+            let before = found.start().checked_sub(1).map(|i| input[i]);
+            let after = input.get(found.end()).copied();
+            let opens = before.is_some_and(|b| is_html_space(b) || b"/\"'".contains(&b));
+            let closes = after.is_none_or(|b| is_html_space(b) || b"/>=".contains(&b));
+            if opens && closes {
+                return true;
+            }
+            at = found.start() + 1;
+        }
+        false
+    }
+
+    /// Remembers the tag names of the carriers an exact read found.
+    pub(super) fn learn(&self, input: &[u8], scan: &Scan) {
+        let current = self.learned.load_full();
+        let mut names: Vec<Box<str>> = current
+            .as_ref()
+            .map(|l| l.names.clone())
+            .unwrap_or_default();
+        let before = names.len();
+        for start in scan.tiles.iter().filter_map(|t| t.carrier) {
+            let name = super::tag_name(&input[start + 1..]).to_ascii_lowercase();
+            let Ok(name) = String::from_utf8(name) else {
+                continue;
+            };
+            if let Err(at) = names.binary_search_by(|n| (**n).cmp(name.as_str())) {
+                names.insert(at, name.into_boxed_str());
+            }
+        }
+        if current.is_some() && names.len() == before {
+            return;
+        }
+        let (selector, exact) = if names.is_empty() {
+            (None, false)
+        } else if names.len() > MAX_NAMES {
+            (None, true)
+        } else {
+            match self.narrowed(&names) {
+                Some(selector) => (Some(selector), false),
+                None => (None, true),
+            }
+        };
+        self.learned.store(Some(Arc::new(Learned {
+            names,
+            selector,
+            exact,
+        })));
+    }
+
+    fn narrowed(&self, names: &[Box<str>]) -> Option<Selector> {
+        let mut text = String::new();
+        for part in &self.parts {
+            for name in names {
+                if !text.is_empty() {
+                    text.push_str(", ");
+                }
+                text.push_str(&format!("{part} {}[{}]", css_ident(name), self.attr_css));
+            }
+        }
+        text.parse().ok()
+    }
+}
