@@ -377,6 +377,27 @@ fn malformed_tiles_leave_the_input_unchanged() {
 }
 
 #[test]
+fn a_tag_beyond_the_memory_cap_leaves_the_input_unchanged() {
+    // lol_html buffers a tag split across reads; one larger than the rewriter's 16 MiB cap
+    // makes it stop, and the page is passed through.
+    let mut input = b"<ul class=g><li data-id=a title=\"".to_vec();
+    input.resize(input.len() + (17 << 20), b'x');
+    input.extend_from_slice(b"\">A</li><li data-id=b>B</li></ul>");
+    let r = rules("ul.g > li", "data-id");
+    let out = html::reorder_chunked(&input, 1 << 20, None, &r, &Ranking::new(["b"]));
+    assert!(
+        matches!(&out.outcome, Outcome::Unchanged(Unchanged::NotListing(why))
+            if why.to_lowercase().contains("memory")),
+        "{:?}",
+        out.outcome
+    );
+    assert!(out.body[..] == input[..]);
+    // Read whole, nothing needs buffering and the same page is reordered.
+    let out = html::reorder(&input, None, &r, &Ranking::new(["b"]));
+    assert_eq!(out.outcome, reordered(1, 2, 1));
+}
+
+#[test]
 fn bad_rules_are_all_reported() {
     let classes = ["ok".to_owned(), "two words".to_owned()];
     let attrs = ["class".to_owned()];
