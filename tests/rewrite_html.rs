@@ -1,5 +1,6 @@
-//! `rewrite::html`: each rule on small hand-written documents with the exact expected output,
-//! the real storefront pages (`common/html_pages.rs`) and generated listings
+//! `rewrite::html`: each rule on small hand-written documents with the exact expected output
+//! (here and in `common/html_failopen.rs`), the real storefront pages (`common/html_pages.rs`,
+//! read independently by `common/html_reading.rs`) and generated listings
 //! (`common/html_props.rs`).
 
 #[path = "common/html_failopen.rs"]
