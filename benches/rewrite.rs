@@ -4,7 +4,9 @@
 //! tag-dense listings of 24, 48, 96 and 500 tiles; in each group `noop` is lol_html parsing the
 //! page with the same tile selector and a no-op element handler (the floor any lol_html engine
 //! stands on) and `full` is `rewrite::html::reorder` moving every tile (reversed ranking).
-//! The two are timed alternately (see [`paired`]). Throughput is in page bytes.
+//! The two are timed alternately (see [`paired`]), and before each group a line
+//! `html interleaved ...` gives both medians from calls made side by side and their ratio
+//! (see [`interleaved`]). Throughput is in page bytes.
 //! Run: `cargo bench --bench rewrite -- html`.
 
 use std::borrow::Cow;
@@ -190,6 +192,62 @@ fn paired(iters: u64, side: Side, noop: impl Fn(), full: impl Fn()) -> Duration 
     total
 }
 
+/// Alternates baseline and rewrite call by call for about `budget` and returns the median of
+/// each side. Criterion samples the two benches seconds apart, and on a shared machine the
+/// load moves in between; medians taken side by side give a ratio that holds.
+fn interleaved(budget: Duration, noop: impl Fn(), full: impl Fn()) -> (Duration, Duration) {
+    let start = Instant::now();
+    noop();
+    full();
+    let reps = (budget.as_secs_f64() / start.elapsed().as_secs_f64()).clamp(21.0, 20_000.0);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..reps as usize {
+        let start = Instant::now();
+        noop();
+        a.push(start.elapsed());
+        let start = Instant::now();
+        full();
+        b.push(start.elapsed());
+    }
+    a.sort();
+    b.sort();
+    (a[a.len() / 2], b[b.len() / 2])
+}
+
+/// Whether the command line asks for the html benches: no filter, or one naming html
+/// (option values are numbers or start with `-`; anything else is taken as a filter).
+fn wants_interleaved() -> bool {
+    let words: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-') && a.parse::<f64>().is_err())
+        .collect();
+    words.is_empty() || words.iter().any(|w| w.contains("html"))
+}
+
+/// Prints the interleaved medians of baseline and rewrite for one page.
+fn html_interleaved(case: &HtmlCase, tiles: &Selector, ranking: &Ranking) {
+    let (noop_median, full_median) = interleaved(
+        Duration::from_millis(1500),
+        || html_noop(black_box(&case.input), tiles),
+        || {
+            black_box(html::reorder(
+                black_box(&case.input),
+                None,
+                &case.rules,
+                ranking,
+            ));
+        },
+    );
+    println!(
+        "html interleaved {:<18} {:>8} B  noop {:>9.1} µs  full {:>9.1} µs  full/noop {:.2}",
+        case.name,
+        case.input.len(),
+        noop_median.as_secs_f64() * 1e6,
+        full_median.as_secs_f64() * 1e6,
+        noop_median.as_secs_f64() / full_median.as_secs_f64(),
+    );
+}
+
 fn html(c: &mut Criterion) {
     let mut cases = html_real_pages();
     cases.extend([24, 48, 96, 500].map(html_synthetic));
@@ -204,6 +262,10 @@ fn html(c: &mut Criterion) {
             check.outcome
         );
         let tiles: Selector = case.tiles.parse().expect("tile selector");
+
+        if wants_interleaved() {
+            html_interleaved(case, &tiles, &ranking);
+        }
 
         let mut group = c.benchmark_group(format!("html/{}", case.name));
         group.throughput(Throughput::Bytes(case.input.len() as u64));

@@ -1,7 +1,10 @@
-//! `rewrite::html`: each rule on small hand-written documents with the exact expected output,
-//! the real storefront pages (`common/html_pages.rs`) and generated listings
+//! `rewrite::html`: each rule on small hand-written documents with the exact expected output
+//! (here and in `common/html_failopen.rs`), the real storefront pages (`common/html_pages.rs`,
+//! read independently by `common/html_reading.rs`) and generated listings
 //! (`common/html_props.rs`).
 
+#[path = "common/html_failopen.rs"]
+mod failopen;
 #[path = "common/html_pages.rs"]
 mod pages;
 #[path = "common/html_props.rs"]
@@ -317,62 +320,6 @@ fn slot_classes_and_slot_attributes_stay_with_the_position() {
     assert_eq!(
         out,
         "<ul class=products><li class=\"last\" data-id=z>Z</li><li data-id=y>Y</li><li class=\"\" data-id=x>X</li></ul>"
-    );
-}
-
-#[test]
-fn iso_8859_1_ids_and_bytes_survive() {
-    // "café" and "crème" in ISO-8859-1, and a non-ASCII byte outside the tiles.
-    let mut input = b"<p>\xa9 shop</p><ul class=g><li data-id=\"caf\xe9\">\xe9</li><li data-id=\"cr\xe8me\">\xe8</li></ul>".to_vec();
-    let r = rules("ul.g > li", "data-id");
-    let ranking = Ranking::new(["crème"]);
-    let swapped = b"<p>\xa9 shop</p><ul class=g><li data-id=\"cr\xe8me\">\xe8</li><li data-id=\"caf\xe9\">\xe9</li></ul>".to_vec();
-    let out = html::reorder(&input, Some("ISO-8859-1"), &r, &ranking);
-    assert_eq!(out.outcome, reordered(1, 2, 1));
-    assert_eq!(out.body, swapped);
-    let bytewise = html::reorder_chunked(&input, 1, Some("iso-8859-1"), &r, &ranking);
-    assert_eq!(bytewise.body, swapped);
-    // Without a header the meta tag decides, wherever it sits before the tiles.
-    let meta = b"<meta http-equiv=Content-Type content=\"text/html; charset=windows-1252\">";
-    input.splice(0..0, meta.iter().copied());
-    let out = html::reorder(&input, None, &r, &ranking);
-    assert_eq!(out.body[meta.len()..], swapped[..]);
-    // Read as UTF-8 those ids are not text: the tiles are pinned and nothing moves.
-    let plain = &input[meta.len()..];
-    let out = html::reorder(plain, None, &r, &ranking);
-    assert!(not_listing(&out.outcome), "{:?}", out.outcome);
-    // A charset lol_html cannot parse leaves the page alone.
-    let out = html::reorder(plain, Some("utf-16le"), &r, &ranking);
-    assert!(not_listing(&out.outcome), "{:?}", out.outcome);
-}
-
-#[test]
-fn malformed_tiles_leave_the_input_unchanged() {
-    let r = rules("ul.g > li", "data-id");
-    for input in [
-        // closed implicitly by the next <li> and by </ul>
-        "<ul class=g><li data-id=a>A<li data-id=b>B</ul><p>after</p>",
-        // closed by an ancestor's end tag
-        "<ul class=g><li data-id=a>A</li><li data-id=b>B</ul>",
-        // never closed
-        "<ul class=g><li data-id=a>A</li><li data-id=b>B",
-        // a stray end tag closes the grid from inside a tile
-        "<ul class=g><li data-id=a>A</ul></li><li data-id=b>B</li></ul>",
-    ] {
-        let (out, outcome) = run(input, &r, &["b"]);
-        assert_eq!(out, input);
-        assert!(not_listing(&outcome), "{input}: {outcome:?}");
-    }
-    // A start tag cut off by the end of the document is not a tag at all: the complete
-    // tiles before it are still reordered and the cut-off bytes kept.
-    let (out, _) = run(
-        "<ul class=g><li data-id=a>A</li><li data-id=b>B</li><li data-id=c",
-        &r,
-        &["b"],
-    );
-    assert_eq!(
-        out,
-        "<ul class=g><li data-id=b>B</li><li data-id=a>A</li><li data-id=c"
     );
 }
 

@@ -13,14 +13,20 @@
 //!   its slot;
 //! - `companions` elements that follow a tile with only whitespace between travel with it;
 //! - `slot_classes` tokens and `slot_attributes` on the tile's own start tag stay with the
-//!   position: the tile moved into slot i takes those of the tile that was in slot i;
+//!   position: the tile moved into slot i takes those of the tile that was in slot i (a slot
+//!   token replaces the moved tile's k-th slot token in place; surplus ones are dropped, their
+//!   whitespace kept; missing ones are appended; a slot attribute is swapped, added before the
+//!   tag's `>` or removed as a whole);
 //! - tiles inside `<template>` content, nested inside another tile, in comments or in script
-//!   text are not tiles.
+//!   text are not tiles;
+//! - a tile or companion that lol_html closes implicitly (by an ancestor's end tag, or never)
+//!   makes the page not a listing: such markup is too ambiguous to cut.
 //!
-//! Speed: the tile selector is used as written; two selectors are derived from it (the
-//! elements that can be a tile's parent, the id carriers inside tiles). Writing tiles as
-//! `parent > tile` keeps the parent selector narrow; a bare `tile` selector makes every element
-//! a parent candidate, which is correct but slower.
+//! Speed: the tile selector is used as written; selectors derived from it find the tiles'
+//! parents, the companions (scoped to children of those parents) and the id carriers inside
+//! tiles (narrowed to the tag names learned from earlier pages, see `carriers`). Writing
+//! tiles as `parent > tile` keeps the parent selector narrow; a bare `tile` selector makes
+//! every element a parent candidate, which is correct but slower.
 
 mod carriers;
 mod rules;
