@@ -23,17 +23,25 @@
 #   REPEAT=1              rounds over all cases (medians reported)
 #   CASE_GROUPS=""        only these case groups (default: all in CASES)
 #   CASES=cases.txt       case file (format in its header)
-#   PIN=1                 pin with taskset: wrk and the nginx origin (and the simulator) on
-#                         CPU_CLIENT, the proxy under test (nginx proxy_pass, reshelf) on
-#                         CPU_SERVER; PIN=0 lets the scheduler place everything
-#   CPU_CLIENT=0 CPU_SERVER=1
+#   PIN=1                 pin with taskset: wrk (and the simulator, a remote API in real
+#                         life) on CPU_CLIENT; the proxy under test (nginx proxy_pass,
+#                         reshelf) on CPU_SERVER, the nginx origin on CPU_ORIGIN; PIN=0 lets
+#                         the scheduler place everything
+#   CPU_CLIENT=0 CPU_SERVER=1 CPU_ORIGIN=$CPU_SERVER
+#                         (origin beside the proxy: wrk gets a core of its own and can
+#                         saturate the server core; with the origin beside wrk, wrk and the
+#                         origin were the bottleneck and the proxy core sat a third idle)
 #   NICE=0                niceness of wrk and every server (as root, -10 shields the
 #                         measurement from other work on the machine, e.g. compilers)
+#   RT=0                  >0: run wrk and every server under SCHED_FIFO at this priority
+#                         (chrt), so that other work on the machine cannot delay a wake-up;
+#                         runs are bounded and the kernel keeps 5% of each CPU for others
 #   ACCESS_LOG=on         nginx proxy writes an access log and reshelf logs at info (one
 #                         access line per request), both to files; off: neither logs requests
 #   PROFILE=0             1: `perf record` reshelf during each of its cases (flat profile,
 #                         perf-LOAD-GROUP-VARIANT.txt in OUT; needs linux-perf). Profiling
 #                         costs CPU: do not quote the figures of a profiled run.
+#   PERF_ARGS="-F 999"    perf record options (add -g for kernel call chains)
 #   NGINX_PROXY_BUFFERS   buffer directives of the proxy_pass location (default: buffering
 #                         off, 64k buffer: nginx streams like reshelf and with its cheapest
 #                         setting measured here; "" = nginx defaults)
@@ -61,9 +69,12 @@ CASES=${CASES:-$HERE/cases.txt}
 PIN=${PIN:-1}
 CPU_CLIENT=${CPU_CLIENT:-0}
 CPU_SERVER=${CPU_SERVER:-1}
+CPU_ORIGIN=${CPU_ORIGIN:-$CPU_SERVER}
 ACCESS_LOG=${ACCESS_LOG:-on}
 PROFILE=${PROFILE:-0}
+PERF_ARGS=${PERF_ARGS:-"-F 999"}
 NICE=${NICE:-0}
+RT=${RT:-0}
 NGINX_PROXY_BUFFERS=${NGINX_PROXY_BUFFERS-"proxy_buffering off; proxy_buffer_size 64k; proxy_buffers 4 64k; proxy_busy_buffers_size 64k;"}
 ORIGIN_PORT=${ORIGIN_PORT:-18081}
 PROXY_PORT=${PROXY_PORT:-18082}
@@ -122,13 +133,17 @@ OUT=$(cd "$OUT" && pwd)
 chmod 755 "$TMP"
 mkdir -p "$TMP/docroot/static" "$TMP/tmp"
 
-# pin CPU CMD...: runs CMD on CPU $1 when PIN=1, at niceness NICE.
+# How every measured process is started: niceness NICE, or real-time FIFO priority RT.
+PRIO=(nice -n "$NICE")
+[ "$RT" != 0 ] && PRIO=(chrt -f "$RT")
+
+# pin CPU CMD...: runs CMD on CPU $1 when PIN=1, with PRIO.
 pin() {
     local cpu=$1; shift
     if [ "$PIN" = 1 ]; then
-        nice -n "$NICE" taskset -c "$cpu" "$@"
+        "${PRIO[@]}" taskset -c "$cpu" "$@"
     else
-        nice -n "$NICE" "$@"
+        "${PRIO[@]}" "$@"
     fi
 }
 
@@ -138,9 +153,9 @@ pin() {
 spawn() {
     local cpu=$1; shift
     if [ "$PIN" = 1 ]; then
-        (exec nice -n "$NICE" taskset -c "$cpu" "$@") &
+        (exec "${PRIO[@]}" taskset -c "$cpu" "$@") &
     else
-        (exec nice -n "$NICE" "$@") &
+        (exec "${PRIO[@]}" "$@") &
     fi
     LAST_PID=$!
     PIDS+=("$LAST_PID")
@@ -192,15 +207,21 @@ ids=$(grep -o 'data-product-id="[^"]*"' "$TMP/docroot/listing.html" | cut -d'"' 
 } >"$TMP/catalog.json"
 
 # --- servers -------------------------------------------------------------------------------
+# Read by fill() through ${!var}.
+# shellcheck disable=SC2034
 PREFIX=$TMP
+# shellcheck disable=SC2034
 DOCROOT=$TMP/docroot
 if [ "$PIN" = 1 ]; then SERVER_CPUS=1; else SERVER_CPUS=$(nproc); fi
+# shellcheck disable=SC2034
 ORIGIN_WORKERS=$SERVER_CPUS
+# shellcheck disable=SC2034
 PROXY_WORKERS=$SERVER_CPUS
 if [ "$ACCESS_LOG" = on ]; then
     PROXY_ACCESS_LOG="$OUT/proxy-access.log"
     RESHELF_LOG_LEVEL=info
 else
+    # shellcheck disable=SC2034
     PROXY_ACCESS_LOG=off
     RESHELF_LOG_LEVEL=warn
 fi
@@ -209,7 +230,7 @@ fill "$HERE/nginx-proxy.conf.in" "$TMP/nginx-proxy.conf"
 fill "$HERE/reshelf.toml.in" "$TMP/reshelf.toml"
 
 log "starting nginx origin on :$ORIGIN_PORT, nginx proxy_pass on :$PROXY_PORT"
-spawn "$CPU_CLIENT" "$NGINX" -p "$TMP" -e "$TMP/origin-error.log" -c "$TMP/nginx-origin.conf" \
+spawn "$CPU_ORIGIN" "$NGINX" -p "$TMP" -e "$TMP/origin-error.log" -c "$TMP/nginx-origin.conf" \
     -g 'daemon off;'
 ORIGIN_PID=$LAST_PID
 spawn "$CPU_SERVER" "$NGINX" -p "$TMP" -e "$TMP/proxy-error.log" -c "$TMP/nginx-proxy.conf" \
@@ -219,6 +240,7 @@ PROXY_PID=$LAST_PID
 log "starting reshelf sim on :$SIM_PORT and reshelf on :$RESHELF_PORT"
 spawn "$CPU_CLIENT" "$RESHELF" sim --listen "127.0.0.1:$SIM_PORT" \
     --catalog "$TMP/catalog.json" --min-events 0 >"$OUT/sim.log" 2>&1
+# shellcheck disable=SC2034 # for cases that will add the simulator's CPU or fault it
 SIM_PID=$LAST_PID
 spawn "$CPU_SERVER" env RUST_LOG="$RESHELF_LOG_LEVEL" "$RESHELF" serve \
     --config "$TMP/reshelf.toml" >"$OUT/reshelf.log" 2>&1
@@ -297,7 +319,8 @@ run_case() {
     if [ "$PROFILE" = 1 ] && [ "$server" = reshelf ]; then
         # A flat profile of reshelf while wrk runs: self cost per function, kernel included.
         perf_data="$OUT/perf-$load-$group-$variant.data"
-        perf record -q -F 999 -p "$RESHELF_PID" -o "$perf_data" -- sleep "${DURATION%s}" \
+        # shellcheck disable=SC2086 # PERF_ARGS is a list of words
+        perf record -q $PERF_ARGS -p "$RESHELF_PID" -o "$perf_data" -- sleep "${DURATION%s}" \
             </dev/null >/dev/null 2>&1 &
         perf_pid=$!
     fi
@@ -328,6 +351,7 @@ run_case() {
     log "$(tail -n 1 "$RESULTS" | tr '\t' ' ')"
 }
 
+extra=()
 for round in $(seq "$REPEAT"); do
     for load in $LOADS; do
         while read -r group variant server path rest; do
@@ -354,11 +378,11 @@ done
     echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(uname -r)"
     echo "- wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), $("$NGINX" -v 2>&1 | sed 's/^.*: //'), reshelf $(git -C "$ROOT" rev-parse --short HEAD)"
     if [ "$PIN" = 1 ]; then
-        echo "- pinned: wrk, nginx origin and simulator on CPU $CPU_CLIENT; nginx proxy_pass (1 worker) and reshelf on CPU $CPU_SERVER"
+        echo "- pinned (taskset): wrk and simulator on CPU $CPU_CLIENT; nginx proxy_pass (1 worker) and reshelf on CPU $CPU_SERVER; nginx origin (1 worker) on CPU $CPU_ORIGIN"
     else
         echo "- not pinned: everything shares all CPUs"
     fi
-    echo "- duration $DURATION per run after $WARMUP warm-up, $REPEAT round(s) (medians), access log $ACCESS_LOG, nice $NICE"
+    echo "- duration $DURATION per run after $WARMUP warm-up, $REPEAT round(s) (medians), access log $ACCESS_LOG, started with: ${PRIO[*]}"
     echo "- nginx proxy_pass buffering: ${NGINX_PROXY_BUFFERS:-nginx defaults}"
     for load in $LOADS; do
         v="LOAD_$load"; p="PACE_$load"
