@@ -62,7 +62,10 @@ pub fn request_id(headers: &HeaderMap) -> HeaderValue {
         })
         .cloned()
         .unwrap_or_else(|| {
-            HeaderValue::try_from(uuid::Uuid::new_v4().to_string()).expect("uuid is ASCII")
+            // From the thread-local RNG: `Uuid::new_v4` makes a getrandom(2) syscall for
+            // every request (about 2% of the passthrough's CPU under load).
+            let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+            HeaderValue::try_from(id.to_string()).expect("uuid is ASCII")
         })
 }
 

@@ -1,0 +1,428 @@
+#!/usr/bin/env bash
+# Load figures for reshelf: wrk against nginx direct (the origin), nginx proxy_pass to the same
+# origin, and reshelf in front of it, in one run, on 127.0.0.1 only.
+#
+#   benches/load/run.sh                      # every case in cases.txt, both loads, once
+#   REPEAT=3 benches/load/run.sh             # three rounds; the tables show medians
+#   CASE_GROUPS="1k 64k" LOADS=moderate benches/load/run.sh
+#
+# Installs nginx and wrk (Debian packages) when missing, builds reshelf --release, starts:
+#   origin    nginx serving /static/1k.bin, /static/64k.bin and /category/* (a real listing
+#             page copied at run time from ../shared/fixtures/storefronts/html/)
+#   proxy     nginx proxy_pass to the origin (keep-alive upstream)
+#   sim       `reshelf sim` (Fashion.AI stand-in) with a catalog of the listing page's ids
+#   reshelf   `reshelf serve` in front of the origin, the listing page as a [[pages]] route
+# then runs every case of cases.txt under every load of LOADS, and prints markdown tables with
+# req/s, p50/p99, CPU per request of the server under test, and the ratios; then the RSS of
+# reshelf. Everything it starts is stopped on exit.
+#
+# Knobs (environment):
+#   DURATION=10s          wrk duration of each measured run; WARMUP=2s before each case
+#   LOADS="full moderate" load names; LOAD_<name> holds the wrk arguments and PACE_<name> the
+#                         per-connection pause in ms (0 = closed loop, as fast as possible)
+#   REPEAT=1              rounds over all cases (medians reported)
+#   CASE_GROUPS=""        only these case groups (default: all in CASES)
+#   CASES=cases.txt       case file (format in its header)
+#   PIN=1                 pin with taskset: wrk (and the simulator, a remote API in real
+#                         life) on CPU_CLIENT; the proxy under test (nginx proxy_pass,
+#                         reshelf) on CPU_SERVER, the nginx origin on CPU_ORIGIN; PIN=0 lets
+#                         the scheduler place everything
+#   CPU_CLIENT=0 CPU_SERVER=1 CPU_ORIGIN=$CPU_SERVER
+#                         (origin beside the proxy: wrk gets a core of its own and can
+#                         saturate the server core; with the origin beside wrk, wrk and the
+#                         origin were the bottleneck and the proxy core sat a third idle)
+#   NICE=0                niceness of wrk and every server (as root, -10 shields the
+#                         measurement from other work on the machine, e.g. compilers)
+#   RT=0                  >0: run wrk and every server under SCHED_FIFO at this priority
+#                         (chrt), so that other work on the machine cannot delay a wake-up;
+#                         runs are bounded and the kernel keeps 5% of each CPU for others
+#   ACCESS_LOG=on         nginx proxy writes an access log and reshelf logs at info (one
+#                         access line per request), both to files; off: neither logs requests
+#   PROFILE=0             1: `perf record` reshelf during each of its cases (flat profile,
+#                         perf-LOAD-GROUP-VARIANT.txt in OUT; needs linux-perf). Profiling
+#                         costs CPU: do not quote the figures of a profiled run.
+#   PERF_ARGS="-F 999"    perf record options (add -g for kernel call chains)
+#   NGINX_PROXY_BUFFERS   buffer directives of the proxy_pass location (default: buffering
+#                         off, 64k buffer: nginx streams like reshelf and with its cheapest
+#                         setting measured here; "" = nginx defaults)
+#   OUT=<dir>             where results.tsv, the tables and the logs are kept
+#                         (default: a new directory under target/load/)
+#   ORIGIN_PORT PROXY_PORT RESHELF_PORT ADMIN_PORT SIM_PORT   (defaults 18081..18085)
+#   LISTING_FILE          fixture file name (default the ~480 KB BigCommerce page)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+FIXTURES=${FIXTURES:-$ROOT/../shared/fixtures/storefronts/html}
+LISTING_FILE=${LISTING_FILE:-bigcommerce_halo_fumari_mix_series_category.html}
+
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+LOADS=${LOADS:-"full moderate"}
+LOAD_full=${LOAD_full:-"-t2 -c32"}
+PACE_full=${PACE_full:-0}
+LOAD_moderate=${LOAD_moderate:-"-t1 -c8"}
+PACE_moderate=${PACE_moderate:-2}
+REPEAT=${REPEAT:-1}
+CASE_GROUPS=${CASE_GROUPS:-}
+CASES=${CASES:-$HERE/cases.txt}
+PIN=${PIN:-1}
+CPU_CLIENT=${CPU_CLIENT:-0}
+CPU_SERVER=${CPU_SERVER:-1}
+CPU_ORIGIN=${CPU_ORIGIN:-$CPU_SERVER}
+ACCESS_LOG=${ACCESS_LOG:-on}
+PROFILE=${PROFILE:-0}
+PERF_ARGS=${PERF_ARGS:-"-F 999"}
+NICE=${NICE:-0}
+RT=${RT:-0}
+NGINX_PROXY_BUFFERS=${NGINX_PROXY_BUFFERS-"proxy_buffering off; proxy_buffer_size 64k; proxy_buffers 4 64k; proxy_busy_buffers_size 64k;"}
+ORIGIN_PORT=${ORIGIN_PORT:-18081}
+PROXY_PORT=${PROXY_PORT:-18082}
+RESHELF_PORT=${RESHELF_PORT:-18083}
+ADMIN_PORT=${ADMIN_PORT:-18084}
+SIM_PORT=${SIM_PORT:-18085}
+OUT=${OUT:-$ROOT/target/load/$(date +%Y%m%d-%H%M%S)}
+
+export FASHIONAI_APP_TOKEN=${FASHIONAI_APP_TOKEN:-bench-app-token-0123456789}
+
+log() { printf '[load] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# --- tools ---------------------------------------------------------------------------------
+need_apt=()
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
+command -v wrk >/dev/null || need_apt+=(wrk)
+command -v taskset >/dev/null || need_apt+=(util-linux)
+command -v curl >/dev/null || need_apt+=(curl)
+[ "${PROFILE:-0}" = 1 ] && ! command -v perf >/dev/null && need_apt+=(linux-perf)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    log "installing ${need_apt[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+[ -f "$FIXTURES/$LISTING_FILE" ] || die "$FIXTURES/$LISTING_FILE not found (run beside ../shared)"
+
+log "building reshelf (release)"
+(cd "$ROOT" && cargo build --release --quiet --bin reshelf)
+RESHELF=$ROOT/target/release/reshelf
+
+# --- processes and cleanup -----------------------------------------------------------------
+TMP=$(mktemp -d /tmp/reshelf-load.XXXXXX)
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        # Bounded wait: nginx and reshelf stop within a second when idle.
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+# nginx workers run as an unprivileged user when started as root; they must read the files.
+chmod 755 "$TMP"
+mkdir -p "$TMP/docroot/static" "$TMP/tmp"
+
+# How every measured process is started: niceness NICE, or real-time FIFO priority RT.
+PRIO=(nice -n "$NICE")
+[ "$RT" != 0 ] && PRIO=(chrt -f "$RT")
+
+# pin CPU CMD...: runs CMD on CPU $1 when PIN=1, with PRIO.
+pin() {
+    local cpu=$1; shift
+    if [ "$PIN" = 1 ]; then
+        "${PRIO[@]}" taskset -c "$cpu" "$@"
+    else
+        "${PRIO[@]}" "$@"
+    fi
+}
+
+# spawn CPU CMD...: starts CMD in the background (pinned like `pin`) and records its PID in
+# PIDS and LAST_PID. The subshell execs, so the PID is the server's own, which cleanup stops
+# and /proc is read for.
+spawn() {
+    local cpu=$1; shift
+    if [ "$PIN" = 1 ]; then
+        (exec "${PRIO[@]}" taskset -c "$cpu" "$@") &
+    else
+        (exec "${PRIO[@]}" "$@") &
+    fi
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+fill() { # fill TEMPLATE OUTPUT: replaces @NAME@ with the value of shell variable NAME
+    local text var
+    text=$(<"$1")
+    for var in PREFIX DOCROOT ORIGIN_PORT PROXY_PORT RESHELF_PORT ADMIN_PORT SIM_PORT \
+        ORIGIN_WORKERS PROXY_WORKERS PROXY_ACCESS_LOG NGINX_PROXY_BUFFERS; do
+        text=${text//@$var@/${!var:-}}
+    done
+    printf '%s\n' "$text" >"$2"
+}
+
+wait_http() { # wait_http URL: until it answers, at most 10 s
+    for _ in $(seq 100); do
+        curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "$1 did not come up"
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "$ORIGIN_PORT" "$PROXY_PORT" "$RESHELF_PORT" "$ADMIN_PORT" "$SIM_PORT"; do
+    port_free "$p" || die "port $p on 127.0.0.1 is in use; set *_PORT"
+done
+
+# --- content -------------------------------------------------------------------------------
+head -c 1024 /dev/urandom >"$TMP/docroot/static/1k.bin"
+head -c 65536 /dev/urandom >"$TMP/docroot/static/64k.bin"
+# Copied at run time, never committed (the fixtures stay in ../shared).
+cp "$FIXTURES/$LISTING_FILE" "$TMP/docroot/listing.html"
+chmod -R a+rX "$TMP/docroot"
+LISTING_BYTES=$(stat -c %s "$TMP/docroot/listing.html")
+
+# A simulator catalog holding the page's product ids in category "fumari", so rankings name
+# products that are on the page and reshelf really reorders it.
+ids=$(grep -o 'data-product-id="[^"]*"' "$TMP/docroot/listing.html" | cut -d'"' -f2 | sort -u)
+{
+    printf '{"categories": [{"id": "fumari", "name": "Fumari"}], "products": ['
+    sep=""
+    for id in $ids; do
+        printf '%s{"id": "%s", "name": "Product %s", "category": "fumari", "price": 10}' \
+            "$sep" "$id" "$id"
+        sep=", "
+    done
+    printf ']}\n'
+} >"$TMP/catalog.json"
+
+# --- servers -------------------------------------------------------------------------------
+# Read by fill() through ${!var}.
+# shellcheck disable=SC2034
+PREFIX=$TMP
+# shellcheck disable=SC2034
+DOCROOT=$TMP/docroot
+if [ "$PIN" = 1 ]; then SERVER_CPUS=1; else SERVER_CPUS=$(nproc); fi
+# shellcheck disable=SC2034
+ORIGIN_WORKERS=$SERVER_CPUS
+# shellcheck disable=SC2034
+PROXY_WORKERS=$SERVER_CPUS
+if [ "$ACCESS_LOG" = on ]; then
+    PROXY_ACCESS_LOG="$OUT/proxy-access.log"
+    RESHELF_LOG_LEVEL=info
+else
+    # shellcheck disable=SC2034
+    PROXY_ACCESS_LOG=off
+    RESHELF_LOG_LEVEL=warn
+fi
+fill "$HERE/nginx-origin.conf.in" "$TMP/nginx-origin.conf"
+fill "$HERE/nginx-proxy.conf.in" "$TMP/nginx-proxy.conf"
+fill "$HERE/reshelf.toml.in" "$TMP/reshelf.toml"
+
+log "starting nginx origin on :$ORIGIN_PORT, nginx proxy_pass on :$PROXY_PORT"
+spawn "$CPU_ORIGIN" "$NGINX" -p "$TMP" -e "$TMP/origin-error.log" -c "$TMP/nginx-origin.conf" \
+    -g 'daemon off;'
+ORIGIN_PID=$LAST_PID
+spawn "$CPU_SERVER" "$NGINX" -p "$TMP" -e "$TMP/proxy-error.log" -c "$TMP/nginx-proxy.conf" \
+    -g 'daemon off;'
+PROXY_PID=$LAST_PID
+
+log "starting reshelf sim on :$SIM_PORT and reshelf on :$RESHELF_PORT"
+spawn "$CPU_CLIENT" "$RESHELF" sim --listen "127.0.0.1:$SIM_PORT" \
+    --catalog "$TMP/catalog.json" --min-events 0 >"$OUT/sim.log" 2>&1
+# shellcheck disable=SC2034 # for cases that will add the simulator's CPU or fault it
+SIM_PID=$LAST_PID
+spawn "$CPU_SERVER" env RUST_LOG="$RESHELF_LOG_LEVEL" "$RESHELF" serve \
+    --config "$TMP/reshelf.toml" >"$OUT/reshelf.log" 2>&1
+RESHELF_PID=$LAST_PID
+
+wait_http "http://127.0.0.1:$ORIGIN_PORT/static/1k.bin"
+wait_http "http://127.0.0.1:$PROXY_PORT/static/1k.bin"
+wait_http "http://127.0.0.1:$ADMIN_PORT/readyz"
+
+# server name -> base URL, and the PIDs whose CPU time is that server's cost.
+declare -A URL=(
+    [direct]="http://127.0.0.1:$ORIGIN_PORT"
+    [proxy_pass]="http://127.0.0.1:$PROXY_PORT"
+    [reshelf]="http://127.0.0.1:$RESHELF_PORT"
+)
+server_pids() {
+    case $1 in
+        direct) echo "$ORIGIN_PID $(pgrep -P "$ORIGIN_PID" | tr '\n' ' ')" ;;
+        proxy_pass) echo "$PROXY_PID $(pgrep -P "$PROXY_PID" | tr '\n' ' ')" ;;
+        reshelf) echo "$RESHELF_PID" ;;
+    esac
+}
+cpu_ticks() { # summed utime+stime (clock ticks) of the given PIDs
+    local t=0 pid f
+    for pid in "$@"; do
+        # Fields after the ")" of the command name: utime is the 12th, stime the 13th.
+        f=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+        set -- $f
+        t=$((t + ${12} + ${13}))
+    done
+    echo "$t"
+}
+TICKS=$(getconf CLK_TCK)
+
+# Sanity: the listing page comes back whole through every server, and reshelf says what it did.
+for s in direct proxy_pass reshelf; do
+    got=$(curl -fsS -o /dev/null -w '%{size_download}' "${URL[$s]}/category/fumari")
+    [ "$got" -gt $((LISTING_BYTES / 2)) ] || die "$s served only $got bytes of the listing page"
+done
+# wrk sends no User-Agent, which reshelf does not count as a crawler; curl's would be.
+LISTING_XRESHELF=$(curl -fsS -o /dev/null -D - -H 'User-Agent:' \
+    -H 'Cookie: reshelf_sid=benchprobe0001' "${URL[reshelf]}/category/fumari" |
+    tr -d '\r' | sed -n 's/^[Xx]-[Rr]eshelf: //p')
+log "listing page through reshelf: X-Reshelf: ${LISTING_XRESHELF:-<absent>}"
+
+# --- runs ----------------------------------------------------------------------------------
+RESULTS=$OUT/results.tsv
+printf 'round\tload\tgroup\tvariant\tserver\trps\tp50_ms\tp90_ms\tp99_ms\terrors\tcpu_us_per_req\n' >"$RESULTS"
+
+# run_case ROUND LOAD GROUP VARIANT SERVER PATH [NAME=VALUE ...] [wrk args ...]
+run_case() {
+    local round=$1 load=$2 group=$3 variant=$4 server=$5 path=$6
+    shift 6
+    local -a envs=() wrk_extra=()
+    # NAME=VALUE applies to every load, NAME@LOAD=VALUE only to that load.
+    while [ $# -gt 0 ] && [[ $1 =~ ^([A-Z_]+)(@[a-z_]+)?=(.*)$ ]]; do
+        if [ -z "${BASH_REMATCH[2]}" ] || [ "${BASH_REMATCH[2]}" = "@$load" ]; then
+            envs+=("${BASH_REMATCH[1]}=${BASH_REMATCH[3]}")
+        fi
+        shift
+    done
+    wrk_extra=("$@")
+    local load_args_var="LOAD_$load" pace_var="PACE_$load"
+    local -a load_args
+    read -r -a load_args <<<"${!load_args_var}"
+    local url=${URL[$server]:?unknown server $server}$path
+    local -a wrk_cmd=(wrk "${load_args[@]}" --latency -s "$HERE/wrk.lua" "${wrk_extra[@]}")
+    local -a wrk_env=(env PACE_MS="${!pace_var}" "${envs[@]}")
+
+    pin "$CPU_CLIENT" "${wrk_env[@]}" "${wrk_cmd[@]}" -d "$WARMUP" "$url" </dev/null >/dev/null
+    local pids before after out
+    pids=$(server_pids "$server")
+    # shellcheck disable=SC2086
+    before=$(cpu_ticks $pids)
+    local perf_pid="" perf_data=""
+    if [ "$PROFILE" = 1 ] && [ "$server" = reshelf ]; then
+        # A flat profile of reshelf while wrk runs: self cost per function, kernel included.
+        perf_data="$OUT/perf-$load-$group-$variant.data"
+        # shellcheck disable=SC2086 # PERF_ARGS is a list of words
+        perf record -q $PERF_ARGS -p "$RESHELF_PID" -o "$perf_data" -- sleep "${DURATION%s}" \
+            </dev/null >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
+    out=$(pin "$CPU_CLIENT" "${wrk_env[@]}" "${wrk_cmd[@]}" -d "$DURATION" "$url" </dev/null)
+    if [ -n "$perf_pid" ]; then
+        wait "$perf_pid" || true
+        perf report -i "$perf_data" --stdio --no-children --percent-limit 0.7 2>/dev/null |
+            grep -v '^#' | grep -v '^$' >"${perf_data%.data}.txt" || true
+        log "profile: ${perf_data%.data}.txt"
+    fi
+    # shellcheck disable=SC2086
+    after=$(cpu_ticks $pids)
+    printf '%s\n' "$out" >>"$OUT/wrk-output.txt"
+    local line
+    line=$(grep '^RESULT ' <<<"$out") || die "no RESULT from wrk for $group/$variant"
+    declare -A r=()
+    local kv
+    for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
+    local errors=$((r[connect] + r[read] + r[write] + r[status] + r[timeout]))
+    awk -v round="$round" -v load="$load" -v group="$group" -v variant="$variant" \
+        -v server="$server" -v n="${r[requests]}" -v dur="${r[duration_us]}" \
+        -v p50="${r[p50_us]}" -v p90="${r[p90_us]}" -v p99="${r[p99_us]}" -v errors="$errors" \
+        -v ticks=$((after - before)) -v hz="$TICKS" 'BEGIN {
+            cpu = n > 0 ? ticks / hz * 1e6 / n : 0
+            printf "%s\t%s\t%s\t%s\t%s\t%.0f\t%.3f\t%.3f\t%.3f\t%d\t%.1f\n", round, load, group,
+                variant, server, n / (dur / 1e6), p50 / 1000, p90 / 1000, p99 / 1000, errors, cpu
+        }' >>"$RESULTS"
+    log "$(tail -n 1 "$RESULTS" | tr '\t' ' ')"
+}
+
+extra=()
+for round in $(seq "$REPEAT"); do
+    for load in $LOADS; do
+        while read -r group variant server path rest; do
+            [ -z "${group:-}" ] || [[ $group == \#* ]] && continue
+            if [ -n "$CASE_GROUPS" ] && [[ " $CASE_GROUPS " != *" $group "* ]]; then continue; fi
+            eval "extra=($rest)"
+            run_case "$round" "$load" "$group" "$variant" "$server" "$path" "${extra[@]}"
+        done <"$CASES"
+    done
+done
+
+# --- report --------------------------------------------------------------------------------
+rss_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
+RESHELF_RSS=$(rss_kb "$RESHELF_PID" VmRSS)
+RESHELF_HWM=$(rss_kb "$RESHELF_PID" VmHWM)
+PROXY_RSS=0
+for pid in $PROXY_PID $(pgrep -P "$PROXY_PID"); do
+    PROXY_RSS=$((PROXY_RSS + $(rss_kb "$pid" VmRSS)))
+done
+
+{
+    echo "## Load run $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo
+    echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(uname -r)"
+    echo "- wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), $("$NGINX" -v 2>&1 | sed 's/^.*: //'), reshelf $(git -C "$ROOT" rev-parse --short HEAD)"
+    if [ "$PIN" = 1 ]; then
+        echo "- pinned (taskset): wrk and simulator on CPU $CPU_CLIENT; nginx proxy_pass (1 worker) and reshelf on CPU $CPU_SERVER; nginx origin (1 worker) on CPU $CPU_ORIGIN"
+    else
+        echo "- not pinned: everything shares all CPUs"
+    fi
+    echo "- duration $DURATION per run after $WARMUP warm-up, $REPEAT round(s) (medians), access log $ACCESS_LOG, started with: ${PRIO[*]}"
+    echo "- nginx proxy_pass buffering: ${NGINX_PROXY_BUFFERS:-nginx defaults}"
+    for load in $LOADS; do
+        v="LOAD_$load"; p="PACE_$load"
+        echo "- load \`$load\`: wrk ${!v} --latency$( [ "${!p}" != 0 ] && echo ", each connection pausing ${!p} ms before each request")"
+    done
+    overrides=$(grep -v '^#' "$CASES" | grep -o '[A-Z_]*@[a-z_]*=[^ ]*' | sort -u | tr '\n' ' ' || true)
+    [ -n "$overrides" ] && echo "- per-case settings in $(basename "$CASES"): $overrides(see the file)"
+    echo "- listing page: $LISTING_FILE ($LISTING_BYTES bytes); through reshelf: X-Reshelf: ${LISTING_XRESHELF:-<absent>}"
+    echo "- RSS after the run: reshelf $((RESHELF_RSS / 1024)) MiB (peak $((RESHELF_HWM / 1024)) MiB); nginx proxy_pass master+workers $((PROXY_RSS / 1024)) MiB"
+    echo
+    awk -F'\t' -v loads="$LOADS" '
+        function median(list,   n, a, i, j, t) {
+            n = split(list, a, " ")
+            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        NR == 1 { next }
+        {
+            key = $2 SUBSEP $3 SUBSEP $4
+            if (!(key in seen)) { seen[key] = 1; order[++count] = key }
+            rps[key] = rps[key] " " $6; p50[key] = p50[key] " " $7; p99[key] = p99[key] " " $9
+            err[key] += $10; cpu[key] = cpu[key] " " $11
+        }
+        END {
+            nl = split(loads, L, " ")
+            for (l = 1; l <= nl; l++) {
+                print "| load | group | variant | req/s | p50 ms | p99 ms | errors | server CPU µs/req | req/s ÷ proxy_pass | p99 − direct ms |"
+                print "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+                for (i = 1; i <= count; i++) {
+                    split(order[i], k, SUBSEP)
+                    if (k[1] != L[l]) continue
+                    base = k[1] SUBSEP k[2] SUBSEP "proxy_pass"; dir = k[1] SUBSEP k[2] SUBSEP "direct"
+                    ratio = (base in seen && k[3] != "direct") ? sprintf("%.2f", median(rps[order[i]]) / median(rps[base])) : ""
+                    added = (dir in seen && k[3] != "direct") ? sprintf("%+.3f", median(p99[order[i]]) - median(p99[dir])) : ""
+                    printf "| %s | %s | %s | %.0f | %.3f | %.3f | %d | %.1f | %s | %s |\n", k[1], k[2], k[3],
+                        median(rps[order[i]]), median(p50[order[i]]), median(p99[order[i]]), err[order[i]],
+                        median(cpu[order[i]]), ratio, added
+                }
+                print ""
+            }
+        }' "$RESULTS"
+} | tee "$OUT/report.md"
+log "results: $OUT"
