@@ -85,6 +85,7 @@ impl Demo {
 /// Runs the demo until SIGINT/SIGTERM.
 pub async fn run(listen: SocketAddr) -> Result<(), RunError> {
     crate::telemetry::init(LogFormat::Text);
+    let mut signals = crate::proxy::Signals::install()?;
     let demo = Demo::start(listen).await?;
     let public = demo.proxy.public_addr();
     println!("reshelf demo is running.");
@@ -100,7 +101,7 @@ pub async fn run(listen: SocketAddr) -> Result<(), RunError> {
     );
     println!();
     println!("Press Ctrl-C to stop.");
-    crate::proxy::wait_for_shutdown_signal().await?;
+    signals.shutdown().await;
     demo.shutdown().await;
     Ok(())
 }

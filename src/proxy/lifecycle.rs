@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use tokio::net::TcpListener;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -122,23 +123,20 @@ pub async fn serve_until_signal<R>(config: Config, reload: R) -> Result<(), RunE
 where
     R: Fn() -> Result<Config, ConfigError>,
 {
-    use tokio::signal::unix::{signal, SignalKind};
     crate::telemetry::init(config.log.format);
+    // Handlers go in before the listeners open: a signal that arrives once we announce
+    // ourselves must be handled, not take the default action.
+    let mut signals = Signals::install()?;
+    let mut hangup = install(SignalKind::hangup(), "SIGHUP")?;
     let running = start(config).await?;
     tracing::info!(
         public = %running.public_addr(),
         admin = %running.admin_addr(),
         "reshelf listening"
     );
-    let mut hangup = signal(SignalKind::hangup()).map_err(|source| RunError::Signal {
-        signal: "SIGHUP",
-        source,
-    })?;
-    let shutdown = wait_for_shutdown_signal();
-    tokio::pin!(shutdown);
     let signal = loop {
         tokio::select! {
-            signal = &mut shutdown => break signal?,
+            signal = signals.shutdown() => break signal,
             _ = hangup.recv() => reload_now(&running, &reload),
         }
     };
@@ -171,19 +169,33 @@ where
     }
 }
 
-/// Waits for SIGTERM or SIGINT and says which arrived.
-pub async fn wait_for_shutdown_signal() -> Result<&'static str, RunError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let install = |kind, name| {
-        signal(kind).map_err(|source| RunError::Signal {
-            signal: name,
-            source,
-        })
-    };
-    let mut term = install(SignalKind::terminate(), "SIGTERM")?;
-    let mut int = install(SignalKind::interrupt(), "SIGINT")?;
-    Ok(tokio::select! {
-        _ = term.recv() => "SIGTERM",
-        _ = int.recv() => "SIGINT",
+fn install(kind: SignalKind, name: &'static str) -> Result<Signal, RunError> {
+    signal(kind).map_err(|source| RunError::Signal {
+        signal: name,
+        source,
     })
+}
+
+/// SIGTERM and SIGINT handlers, installed when created.
+pub struct Signals {
+    term: Signal,
+    int: Signal,
+}
+
+impl Signals {
+    /// Installs the handlers; from here on these signals no longer end the process at once.
+    pub fn install() -> Result<Self, RunError> {
+        Ok(Self {
+            term: install(SignalKind::terminate(), "SIGTERM")?,
+            int: install(SignalKind::interrupt(), "SIGINT")?,
+        })
+    }
+
+    /// Waits for SIGTERM or SIGINT and says which arrived.
+    pub async fn shutdown(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
 }

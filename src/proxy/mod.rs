@@ -25,7 +25,7 @@ use http::{HeaderValue, Request, Response};
 use hyper::body::Incoming;
 
 pub use error::ProxyError;
-pub use lifecycle::{serve_until_signal, start, wait_for_shutdown_signal, Running, SHUTDOWN_GRACE};
+pub use lifecycle::{serve_until_signal, start, Running, Signals, SHUTDOWN_GRACE};
 pub use origin::{OriginClient, OriginError};
 pub use state::AppState;
 

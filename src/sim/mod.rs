@@ -194,10 +194,11 @@ pub async fn run(args: SimArgs) -> Result<(), crate::RunError> {
             addr: args.listen,
             source,
         })?;
+    let mut signals = crate::proxy::Signals::install()?;
     let handle = start(config, listener).await;
     tracing::info!(addr = %handle.addr(), "Fashion.AI simulator listening");
     println!("Fashion.AI simulator on {}", handle.base_url());
-    let stopped = crate::proxy::wait_for_shutdown_signal().await;
+    signals.shutdown().await;
     handle.shutdown().await;
-    stopped.map(|_| ())
+    Ok(())
 }
