@@ -6,7 +6,9 @@
 //! `Result` and never log errors themselves.
 
 pub mod body;
-mod codec;
+// Public only for `benches/codec.rs`; not part of the interface.
+#[doc(hidden)]
+pub mod codec;
 mod error;
 pub mod headers;
 mod lifecycle;

@@ -12,8 +12,11 @@ use super::Ranking;
 
 /// How long an empty ranking is kept, at most.
 pub const EMPTY_TTL: Duration = Duration::from_secs(10);
-/// Bytes charged per entry beyond its ids: key and entry structs, moka's bookkeeping.
-const ENTRY_OVERHEAD: usize = 160;
+/// Bytes charged per entry beyond its ids and key text: the key's and ranking's allocations,
+/// moka's per-entry bookkeeping (about a dozen allocations in all) and the allocator's headers.
+/// Measured as resident memory (`benches/ranking_cache.rs`, BENCHMARKS.md "Ranking cache
+/// memory"): ~560 bytes an entry, whatever the ranking's length.
+const ENTRY_OVERHEAD: usize = 560;
 
 /// Whose ranking for which category.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
