@@ -9,14 +9,6 @@ use std::time::{Duration, Instant};
 use common::api::{ids, FakeApi, Mode};
 use common::{client, config_toml, shop, start_proxy};
 
-const PAGES: &str = r#"
-[[pages]]
-path = "/category/{id}"
-format = "html"
-tiles = "ul.products > li.product"
-product_id = "data-product-id"
-"#;
-
 /// A proxy with `fashionai` settings `api_settings` (budget, breaker) in front of the shop.
 async fn setup(
     mode: Mode,
@@ -28,7 +20,7 @@ async fn setup(
     let toml = config_toml(
         shop.server.addr,
         Some(&api.base_url()),
-        &format!("{PAGES}\n{extra}"),
+        &format!("{}\n{extra}", shop::PAGE),
     )
     .replace("[fashionai]", &format!("[fashionai]\n{api_settings}"));
     let proxy = start_proxy(&toml).await;
@@ -84,7 +76,7 @@ async fn origin_and_body_reasons_keep_the_origin_s_answer() {
 async fn a_page_over_the_rewrite_limit_streams_through_untouched() {
     let shop = shop::start().await;
     let api = FakeApi::start(Mode::Answer(ids(&["p2"]))).await;
-    let toml = config_toml(shop.server.addr, Some(&api.base_url()), PAGES).replace(
+    let toml = config_toml(shop.server.addr, Some(&api.base_url()), shop::PAGE).replace(
         "timeout_ms = 2000",
         "timeout_ms = 2000\nmax_rewrite_bytes = 64",
     );

@@ -9,14 +9,6 @@ use common::{client, config_toml, shop};
 use hyper::Response;
 use tokio::sync::{mpsc, oneshot};
 
-const PAGES: &str = r#"
-[[pages]]
-path = "/category/{id}"
-format = "html"
-tiles = "ul.products > li.product"
-product_id = "data-product-id"
-"#;
-
 #[tokio::test]
 async fn sighup_swaps_a_valid_config_and_rejects_an_invalid_one() {
     let shop = shop::start().await;
@@ -34,21 +26,21 @@ async fn sighup_swaps_a_valid_config_and_rejects_an_invalid_one() {
         }
     })
     .await;
-    let config = config_toml(shop.server.addr, None, PAGES);
+    let config = config_toml(shop.server.addr, None, shop::PAGE);
     let mut proc = Proc::serve(&config, "info").await;
     let url = format!("http://{}/category/c1", proc.public);
     let before = client().get(&url).send().await.unwrap();
     assert!(before.headers().get("x-reshelf").is_some());
 
     // A request under way to the old origin while the config changes.
-    let slow_config = config_toml(slow.addr, None, PAGES);
+    let slow_config = config_toml(slow.addr, None, shop::PAGE);
     std::fs::write(&proc.config_path, &slow_config).unwrap();
     proc.signal("HUP");
     proc.wait_for("config reloaded").await;
     let in_flight = tokio::spawn(client().get(format!("http://{}/other", proc.public)).send());
     arrived.recv().await.unwrap();
 
-    let quiet = config_toml(shop.server.addr, None, PAGES)
+    let quiet = config_toml(shop.server.addr, None, shop::PAGE)
         .replace("[listen]", "[listen]\ndebug_header = false");
     std::fs::write(&proc.config_path, &quiet).unwrap();
     proc.signal("HUP");

@@ -2,6 +2,7 @@
 //! decompression bomb stops at the byte limit) and encoding the reordered body for what the
 //! client accepts.
 
+use std::borrow::Cow;
 use std::io::{Read, Write};
 
 use http::header::{HeaderMap, HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING};
@@ -131,13 +132,14 @@ pub fn choose_for_client(client: &HeaderMap) -> Coding {
 }
 
 /// Decodes `body`, stopping with [`CodecError::TooLarge`] past `limit` decoded bytes.
-pub fn decode(coding: Coding, body: &[u8], limit: usize) -> Result<Vec<u8>, CodecError> {
+/// An identity body is borrowed, not copied: it is most listing bodies, up to the limit.
+pub fn decode(coding: Coding, body: &[u8], limit: usize) -> Result<Cow<'_, [u8]>, CodecError> {
     let reader: Box<dyn Read + '_> = match coding {
         Coding::Identity => {
             return if body.len() > limit {
                 Err(CodecError::TooLarge { limit })
             } else {
-                Ok(body.to_vec())
+                Ok(Cow::Borrowed(body))
             };
         }
         Coding::Gzip => Box::new(flate2::read::MultiGzDecoder::new(body)),
@@ -158,7 +160,7 @@ pub fn decode(coding: Coding, body: &[u8], limit: usize) -> Result<Vec<u8>, Code
     if read > limit {
         return Err(CodecError::TooLarge { limit });
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 fn looks_like_zlib(body: &[u8]) -> bool {

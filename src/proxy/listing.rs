@@ -77,7 +77,9 @@ pub async fn serve(
         }
     };
     let decision = pending.decide(view.deadline).await;
-    let (resp, reason) = reorder(state, page, &view, parts, wire, &decoded, decision);
+    // `Bytes` clones share the buffer: the decoded view may borrow it while the native answer
+    // keeps it.
+    let (resp, reason) = reorder(state, page, &view, parts, wire.clone(), &decoded, decision);
     Ok(finish(state, &view, resp, reason))
 }
 

@@ -9,6 +9,15 @@ use hyper::{Request, Response};
 
 use super::origin::{full, TestBody, TestServer};
 
+/// The `[[pages]]` block for this shop's HTML category page.
+pub const PAGE: &str = r#"
+[[pages]]
+path = "/category/{id}"
+format = "html"
+tiles = "ul.products > li.product"
+product_id = "data-product-id"
+"#;
+
 pub const PRODUCTS: [&str; 6] = ["p1", "p2", "p3", "p4", "p5", "p6"];
 
 /// The HTML page, tiles in native order p1..p6.
