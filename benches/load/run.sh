@@ -12,6 +12,9 @@
 #   proxy     nginx proxy_pass to the origin (keep-alive upstream)
 #   sim       `reshelf sim` (Fashion.AI stand-in) with a catalog of the listing page's ids
 #   reshelf   `reshelf serve` in front of the origin, the listing page as a [[pages]] route
+#   reshelf_hang  (only when the listing-hang group runs) a second reshelf, the same config
+#             but Fashion.AI is a second simulator that never answers (`--fault hang`); before
+#             the cases it measures how soon the breaker opens under a fresh hang
 # then runs every case of cases.txt under every load of LOADS, and prints markdown tables with
 # req/s, p50/p99, CPU per request of the server under test, and the ratios; then the RSS of
 # reshelf. Everything it starts is stopped on exit.
@@ -48,6 +51,7 @@
 #   OUT=<dir>             where results.tsv, the tables and the logs are kept
 #                         (default: a new directory under target/load/)
 #   ORIGIN_PORT PROXY_PORT RESHELF_PORT ADMIN_PORT SIM_PORT   (defaults 18081..18085)
+#   SIM_HANG_PORT RESHELF_HANG_PORT ADMIN_HANG_PORT            (defaults 18086..18088)
 #   LISTING_FILE          fixture file name (default the ~480 KB BigCommerce page)
 set -euo pipefail
 
@@ -81,6 +85,9 @@ PROXY_PORT=${PROXY_PORT:-18082}
 RESHELF_PORT=${RESHELF_PORT:-18083}
 ADMIN_PORT=${ADMIN_PORT:-18084}
 SIM_PORT=${SIM_PORT:-18085}
+SIM_HANG_PORT=${SIM_HANG_PORT:-18086}
+RESHELF_HANG_PORT=${RESHELF_HANG_PORT:-18087}
+ADMIN_HANG_PORT=${ADMIN_HANG_PORT:-18088}
 OUT=${OUT:-$ROOT/target/load/$(date +%Y%m%d-%H%M%S)}
 
 export FASHIONAI_APP_TOKEN=${FASHIONAI_APP_TOKEN:-bench-app-token-0123456789}
@@ -180,7 +187,11 @@ wait_http() { # wait_http URL: until it answers, at most 10 s
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$ORIGIN_PORT" "$PROXY_PORT" "$RESHELF_PORT" "$ADMIN_PORT" "$SIM_PORT"; do
+# wants_group GROUP: whether CASE_GROUPS selects it (all groups when empty).
+wants_group() { [ -z "$CASE_GROUPS" ] || [[ " $CASE_GROUPS " == *" $1 "* ]]; }
+HANG_PORTS=()
+wants_group listing-hang && HANG_PORTS=("$SIM_HANG_PORT" "$RESHELF_HANG_PORT" "$ADMIN_HANG_PORT")
+for p in "$ORIGIN_PORT" "$PROXY_PORT" "$RESHELF_PORT" "$ADMIN_PORT" "$SIM_PORT" "${HANG_PORTS[@]}"; do
     port_free "$p" || die "port $p on 127.0.0.1 is in use; set *_PORT"
 done
 
@@ -245,22 +256,36 @@ SIM_PID=$LAST_PID
 spawn "$CPU_SERVER" env RUST_LOG="$RESHELF_LOG_LEVEL" "$RESHELF" serve \
     --config "$TMP/reshelf.toml" >"$OUT/reshelf.log" 2>&1
 RESHELF_PID=$LAST_PID
+RESHELF_HANG_PID=""
+if wants_group listing-hang; then
+    log "starting a hanging reshelf sim on :$SIM_HANG_PORT and reshelf_hang on :$RESHELF_HANG_PORT"
+    RESHELF_PORT=$RESHELF_HANG_PORT ADMIN_PORT=$ADMIN_HANG_PORT SIM_PORT=$SIM_HANG_PORT \
+        fill "$HERE/reshelf.toml.in" "$TMP/reshelf-hang.toml"
+    spawn "$CPU_CLIENT" "$RESHELF" sim --listen "127.0.0.1:$SIM_HANG_PORT" \
+        --catalog "$TMP/catalog.json" --min-events 0 --fault hang >"$OUT/sim-hang.log" 2>&1
+    spawn "$CPU_SERVER" env RUST_LOG="$RESHELF_LOG_LEVEL" "$RESHELF" serve \
+        --config "$TMP/reshelf-hang.toml" >"$OUT/reshelf-hang.log" 2>&1
+    RESHELF_HANG_PID=$LAST_PID
+fi
 
 wait_http "http://127.0.0.1:$ORIGIN_PORT/static/1k.bin"
 wait_http "http://127.0.0.1:$PROXY_PORT/static/1k.bin"
 wait_http "http://127.0.0.1:$ADMIN_PORT/readyz"
+[ -n "$RESHELF_HANG_PID" ] && wait_http "http://127.0.0.1:$ADMIN_HANG_PORT/readyz"
 
 # server name -> base URL, and the PIDs whose CPU time is that server's cost.
 declare -A URL=(
     [direct]="http://127.0.0.1:$ORIGIN_PORT"
     [proxy_pass]="http://127.0.0.1:$PROXY_PORT"
     [reshelf]="http://127.0.0.1:$RESHELF_PORT"
+    [reshelf_hang]="http://127.0.0.1:$RESHELF_HANG_PORT"
 )
 server_pids() {
     case $1 in
         direct) echo "$ORIGIN_PID $(pgrep -P "$ORIGIN_PID" | tr '\n' ' ')" ;;
         proxy_pass) echo "$PROXY_PID $(pgrep -P "$PROXY_PID" | tr '\n' ' ')" ;;
         reshelf) echo "$RESHELF_PID" ;;
+        reshelf_hang) echo "$RESHELF_HANG_PID" ;;
     esac
 }
 cpu_ticks() { # summed utime+stime (clock ticks) of the given PIDs
@@ -285,6 +310,41 @@ LISTING_XRESHELF=$(curl -fsS -o /dev/null -D - -H 'User-Agent:' \
     -H 'Cookie: reshelf_sid=benchprobe0001' "${URL[reshelf]}/category/fumari" |
     tr -d '\r' | sed -n 's/^[Xx]-[Rr]eshelf: //p')
 log "listing page through reshelf: X-Reshelf: ${LISTING_XRESHELF:-<absent>}"
+
+# --- breaker under a fresh hang ------------------------------------------------------------
+# Before any case touches reshelf_hang its breaker is closed and its cache empty: drive listing
+# pages (new session each, the moderate load) for BREAKER_RUN and poll the admin metrics until
+# reshelf_breaker_state reads 1 (open). Pages before that wait the whole budget; the wrk
+# latencies of this window show the budget bound, the open time how soon pages stop waiting.
+BREAKER_RUN=${BREAKER_RUN:-3s}
+BREAKER_LINE=""
+if [ -n "$RESHELF_HANG_PID" ]; then
+    log "breaker: listing pages against reshelf_hang for $BREAKER_RUN, polling its state"
+    metrics_url="http://127.0.0.1:$ADMIN_HANG_PORT/metrics"
+    read -r -a moderate_args <<<"$LOAD_moderate"
+    pin "$CPU_CLIENT" env PACE_MS="$PACE_moderate" COLD_SESSION=1 wrk "${moderate_args[@]}" \
+        --latency -s "$HERE/wrk.lua" -d "$BREAKER_RUN" \
+        "${URL[reshelf_hang]}/category/fumari" </dev/null >"$OUT/breaker-wrk.txt" &
+    wrk_pid=$!
+    started=$(date +%s%N)
+    opened=""
+    while kill -0 "$wrk_pid" 2>/dev/null; do
+        state=$(curl -fsS --max-time 1 "$metrics_url" | awk '$1 == "reshelf_breaker_state" {print $2}')
+        if [ -z "$opened" ] && [ "$state" = 1 ]; then opened=$(date +%s%N); fi
+        # Polling the state, not synchronising on it: 10 ms is the resolution of the figure.
+        sleep 0.01
+    done
+    wait "$wrk_pid" || die "wrk failed in the breaker run"
+    line=$(grep '^RESULT ' "$OUT/breaker-wrk.txt") || die "no RESULT from wrk in the breaker run"
+    declare -A b=()
+    for kv in ${line#RESULT }; do b[${kv%%=*}]=${kv#*=}; done
+    opened_ms=never
+    [ -n "$opened" ] && opened_ms=$(((opened - started) / 1000000))
+    BREAKER_LINE=$(awk -v o="$opened_ms" -v n="${b[requests]}" -v p50="${b[p50_us]}" \
+        -v p99="${b[p99_us]}" -v max="${b[max_us]}" -v run="$BREAKER_RUN" 'BEGIN {
+        printf "breaker under a fresh hang (moderate load, new session per page, %s): open %s ms after the first page; %d pages, p50 %.3f ms, p99 %.3f ms, max %.3f ms", run, o, n, p50 / 1000, p99 / 1000, max / 1000 }')
+    log "$BREAKER_LINE"
+fi
 
 # --- runs ----------------------------------------------------------------------------------
 RESULTS=$OUT/results.tsv
@@ -364,6 +424,10 @@ for round in $(seq "$REPEAT"); do
 done
 
 # --- report --------------------------------------------------------------------------------
+# reshelf's own view of the run (phase histograms: origin, ranking call, rewrite).
+curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics" >"$OUT/reshelf-metrics.txt" || true
+[ -n "$RESHELF_HANG_PID" ] &&
+    { curl -fsS "http://127.0.0.1:$ADMIN_HANG_PORT/metrics" >"$OUT/reshelf-hang-metrics.txt" || true; }
 rss_kb() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 RESHELF_RSS=$(rss_kb "$RESHELF_PID" VmRSS)
 RESHELF_HWM=$(rss_kb "$RESHELF_PID" VmHWM)
@@ -391,6 +455,7 @@ done
     overrides=$(grep -v '^#' "$CASES" | grep -o '[A-Z_]*@[a-z_]*=[^ ]*' | sort -u | tr '\n' ' ' || true)
     [ -n "$overrides" ] && echo "- per-case settings in $(basename "$CASES"): $overrides(see the file)"
     echo "- listing page: $LISTING_FILE ($LISTING_BYTES bytes); through reshelf: X-Reshelf: ${LISTING_XRESHELF:-<absent>}"
+    [ -n "$BREAKER_LINE" ] && echo "- $BREAKER_LINE"
     echo "- RSS after the run: reshelf $((RESHELF_RSS / 1024)) MiB (peak $((RESHELF_HWM / 1024)) MiB); nginx proxy_pass master+workers $((PROXY_RSS / 1024)) MiB"
     echo
     awk -F'\t' -v loads="$LOADS" '
