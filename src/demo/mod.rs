@@ -84,7 +84,7 @@ impl Demo {
 
 /// Runs the demo until SIGINT/SIGTERM.
 pub async fn run(listen: SocketAddr) -> Result<(), RunError> {
-    crate::telemetry::init(LogFormat::Text);
+    let _log = crate::telemetry::init(LogFormat::Text);
     let mut signals = crate::proxy::Signals::install()?;
     let demo = Demo::start(listen).await?;
     let public = demo.proxy.public_addr();

@@ -123,7 +123,7 @@ pub async fn serve_until_signal<R>(config: Config, reload: R) -> Result<(), RunE
 where
     R: Fn() -> Result<Config, ConfigError>,
 {
-    crate::telemetry::init(config.log.format);
+    let _log = crate::telemetry::init(config.log.format);
     // Handlers go in before the listeners open: a signal that arrives once we announce
     // ourselves must be handled, not take the default action.
     let mut signals = Signals::install()?;
