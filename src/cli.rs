@@ -58,10 +58,17 @@ pub fn main() -> ExitCode {
             Err(e) => config_failure(&e),
         },
         Command::Serve { config: path } => match load(&path) {
-            Ok(cfg) => run_runtime(crate::proxy::serve_until_signal(cfg, || load(&path))),
+            Ok(cfg) => {
+                // Held until the process ends, so the runtime's last error line is written.
+                let _log = crate::telemetry::init(cfg.log.format);
+                run_runtime(crate::proxy::serve_until_signal(cfg, || load(&path)))
+            }
             Err(e) => config_failure(&e),
         },
-        Command::Demo { listen } => run_runtime(crate::demo::run(listen)),
+        Command::Demo { listen } => {
+            let _log = crate::telemetry::init(crate::config::LogFormat::Text);
+            run_runtime(crate::demo::run(listen))
+        }
         Command::Sim(args) => run_runtime(crate::sim::run(args)),
     }
 }

@@ -187,3 +187,40 @@ async fn the_app_token_never_appears_in_logs_even_at_trace_level() {
     assert!(all.lines().count() > 10, "trace logging is on: {all}");
     assert!(!all.contains(TEST_TOKEN), "token leaked into logs");
 }
+
+#[test]
+fn a_public_address_in_use_exits_1_with_the_cause_logged_and_printed() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("reshelf.toml");
+    let config = config_toml(addr, None, HTML_PAGE).replacen(
+        "public = \"127.0.0.1:0\"",
+        &format!("public = \"{addr}\""),
+        1,
+    );
+    std::fs::write(&path, config).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_reshelf"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env("FASHIONAI_APP_TOKEN", TEST_TOKEN)
+        .env("RUST_LOG", "info")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The log line (written by the background log writer before the process ends) and the
+    // plain message for a person at a terminal both name the address.
+    let logged = stderr
+        .lines()
+        .find(|l| l.contains("reshelf stopped"))
+        .unwrap_or_else(|| panic!("no log line for the failure:\n{stderr}"));
+    assert!(logged.contains(&addr.to_string()), "{logged}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with("reshelf: ") && l.contains(&addr.to_string())),
+        "{stderr}"
+    );
+    drop(taken);
+}

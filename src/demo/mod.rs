@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::config::{Config, LogFormat};
+use crate::config::Config;
 use crate::sim::{self, Catalog, SimConfig};
 use crate::RunError;
 
@@ -84,7 +84,6 @@ impl Demo {
 
 /// Runs the demo until SIGINT/SIGTERM.
 pub async fn run(listen: SocketAddr) -> Result<(), RunError> {
-    let _log = crate::telemetry::init(LogFormat::Text);
     let mut signals = crate::proxy::Signals::install()?;
     let demo = Demo::start(listen).await?;
     let public = demo.proxy.public_addr();

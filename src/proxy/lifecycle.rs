@@ -116,14 +116,13 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
     })
 }
 
-/// `reshelf serve`: sets up logging, serves until SIGTERM or SIGINT, then drains. SIGHUP
+/// `reshelf serve` (logging set up by the caller): serves until SIGTERM or SIGINT, then drains. SIGHUP
 /// calls `reload` for a new config: a valid one is swapped in, an invalid one is logged with
 /// its problems while the old config keeps serving.
 pub async fn serve_until_signal<R>(config: Config, reload: R) -> Result<(), RunError>
 where
     R: Fn() -> Result<Config, ConfigError>,
 {
-    let _log = crate::telemetry::init(config.log.format);
     // Handlers go in before the listeners open: a signal that arrives once we announce
     // ourselves must be handled, not take the default action.
     let mut signals = Signals::install()?;
