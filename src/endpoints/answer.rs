@@ -1,8 +1,9 @@
 //! What every endpoint answer shares: the endpoint and outcome labels of the metrics, and the
 //! `{"products": [...]}` response with its private caching, session cookie and `X-Reshelf`.
 
+use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use http::{Response, StatusCode};
+use http::Response;
 
 use crate::identity::{self, Shopper};
 use crate::proxy::body::{full, Body};
@@ -77,18 +78,10 @@ pub fn count(state: &AppState, endpoint: Endpoint, outcome: Outcome) {
         .inc();
 }
 
-/// A 200 `{"products": ...}` answer for `shopper`: never stored by any cache (it is this
-/// shopper's), the session cookie when it was minted, and `X-Reshelf` saying whether the
-/// products came from Fashion.AI (`personalized`) or why not (`native; reason=...`).
-pub fn products(
-    state: &AppState,
-    request: &HeaderMap,
-    shopper: &Shopper,
-    json: Vec<u8>,
-    outcome: Outcome,
-) -> Response<Body> {
-    let mut resp = Response::new(full(json));
-    *resp.status_mut() = StatusCode::OK;
+/// A 200 JSON answer meant for one person (a shopper's products, a profile): no cache on the
+/// way may store it, and browsers must not sniff it as anything but JSON.
+pub fn private_json(body: Bytes) -> Response<Body> {
+    let mut resp = Response::new(full(body));
     let headers = resp.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -102,6 +95,21 @@ pub fn products(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    resp
+}
+
+/// A 200 `{"products": ...}` answer for `shopper`: never stored by any cache (it is this
+/// shopper's), the session cookie when it was minted, and `X-Reshelf` saying whether the
+/// products came from Fashion.AI (`personalized`) or why not (`native; reason=...`).
+pub fn products(
+    state: &AppState,
+    request: &HeaderMap,
+    shopper: &Shopper,
+    json: Vec<u8>,
+    outcome: Outcome,
+) -> Response<Body> {
+    let mut resp = private_json(json.into());
+    let headers = resp.headers_mut();
     if shopper.minted {
         let https = crate::proxy::headers::forwarded_https(request);
         let cookie = identity::session_cookie(shopper, &state.config.identity, https);

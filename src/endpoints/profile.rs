@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap};
 use http::{Method, Request, Response, StatusCode};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 use super::answer::{self, Endpoint, Outcome};
 use super::upstream::{self, UpstreamError};
 use super::EndpointError;
-use crate::proxy::body::{full, Body};
+use crate::proxy::body::Body;
 use crate::proxy::AppState;
 use crate::ranking::client::ApiError;
 
@@ -99,18 +99,8 @@ async fn lookup<B>(
             }
         },
     };
-    let mut resp = Response::new(full(body));
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     // Personal data: no cache between the operator's tool and us may keep it.
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    (Ok(resp), Some(tag))
+    (Ok(super::answer::private_json(body)), Some(tag))
 }
 
 /// Calls the profile API; the answer must be a JSON object.
