@@ -2,12 +2,17 @@
 //! `cache.max_bytes` bounds memory. An entry is fresh for `ttl`, then kept as long again as a
 //! stale fallback for when the API is late or failing. Empty rankings live briefly: they mean
 //! "not enough data yet", which the next few views will change.
+//!
+//! Rankings built by [`RankingCache::intern`] share one id table per category (`intern.rs`);
+//! each entry is weighed for its own indexes plus, through the ledger, a share of the tables'
+//! bytes, so `max_bytes` bounds what the entries and the tables hold together.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
 
+use super::intern::{Interner, Payment};
 use super::Ranking;
 
 /// How long an empty ranking is kept, at most.
@@ -17,6 +22,9 @@ pub const EMPTY_TTL: Duration = Duration::from_secs(10);
 /// Measured as resident memory (`benches/ranking_cache.rs`, BENCHMARKS.md "Ranking cache
 /// memory"): ~560 bytes an entry, whatever the ranking's length.
 const ENTRY_OVERHEAD: usize = 560;
+/// The most of the tables' unpaid bytes one entry takes on, as a fraction of `max_bytes`: an
+/// entry heavier than the whole cache would be refused and pay nothing.
+const MAX_PAYMENT_FRACTION: u64 = 16;
 
 /// Whose ranking for which category.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -37,6 +45,20 @@ impl Key {
 pub struct Entry {
     pub ranking: Arc<Ranking>,
     pub fetched: Instant,
+    /// The share of the interned tables this entry is weighed for, given back when it leaves.
+    paid: Option<Arc<Payment>>,
+}
+
+impl Entry {
+    /// An entry fetched now that pays for no shared table (what [`weight`] charges for a
+    /// ranking alone).
+    pub fn new(ranking: Arc<Ranking>) -> Self {
+        Self {
+            ranking,
+            fetched: Instant::now(),
+            paid: None,
+        }
+    }
 }
 
 /// A cached ranking as a page may use it.
@@ -76,6 +98,8 @@ impl Expiry<Key, Entry> for Lifetimes {
 pub struct RankingCache {
     inner: moka::future::Cache<Key, Entry>,
     ttl: Duration,
+    interner: Arc<Interner>,
+    max_payment: usize,
 }
 
 impl RankingCache {
@@ -86,13 +110,29 @@ impl RankingCache {
             .weigher(|key: &Key, entry: &Entry| weight(key, entry))
             .expire_after(Lifetimes { ttl })
             .build();
-        Self { inner, ttl }
+        Self {
+            inner,
+            ttl,
+            interner: Arc::default(),
+            max_payment: usize::try_from(max_bytes / MAX_PAYMENT_FRACTION)
+                .unwrap_or(usize::MAX)
+                .min(u32::MAX as usize / 2),
+        }
+    }
+
+    /// A ranking of `ids` (best first) for `category`, sharing the category's id table with
+    /// its other cached rankings. Takes the interner's lock twice at most, briefly (a map
+    /// lookup; a map insert when the ids are new); the ids are looked up and tables built
+    /// outside it.
+    pub fn intern<S: AsRef<str>>(&self, category: &str, ids: &[S]) -> Ranking {
+        self.interner.intern(category, ids)
     }
 
     pub async fn insert(&self, key: Key, ranking: Arc<Ranking>) {
         let entry = Entry {
             ranking,
             fetched: Instant::now(),
+            paid: self.interner.ledger().pay(self.max_payment).map(Arc::new),
         };
         self.inner.insert(key, entry).await;
     }
@@ -106,16 +146,29 @@ impl RankingCache {
         })
     }
 
-    /// Weighed size in bytes and entry count, after pending housekeeping.
+    /// Bytes held and entry count, after pending housekeeping: the entries' weighed size
+    /// plus the shared tables' bytes no entry pays for yet ([`Self::unpaid_bytes`]).
     pub async fn usage(&self) -> (u64, u64) {
         self.inner.run_pending_tasks().await;
-        (self.inner.weighted_size(), self.inner.entry_count())
+        let unpaid = u64::try_from(self.unpaid_bytes()).unwrap_or(0);
+        (
+            self.inner.weighted_size() + unpaid,
+            self.inner.entry_count(),
+        )
+    }
+
+    /// Bytes of shared id tables that no entry is weighed for (the next inserts take them on;
+    /// negative while entries still pay for tables already freed).
+    pub fn unpaid_bytes(&self) -> i64 {
+        self.interner.ledger().unpaid()
     }
 }
 
-/// Bytes an entry costs: its ids, its key, and a fixed overhead.
+/// Bytes an entry costs: its ids (or indexes into a shared table), its key, its share of the
+/// shared tables, and a fixed overhead.
 pub fn weight(key: &Key, entry: &Entry) -> u32 {
-    let bytes = ENTRY_OVERHEAD + key.heap_bytes() + entry.ranking.heap_bytes();
+    let paid = entry.paid.as_ref().map_or(0, |p| p.bytes());
+    let bytes = ENTRY_OVERHEAD + key.heap_bytes() + entry.ranking.heap_bytes() + paid;
     u32::try_from(bytes).unwrap_or(u32::MAX)
 }
 
@@ -151,5 +204,58 @@ mod tests {
         assert!(!got.stale);
         assert_eq!(got.ranking.iter().collect::<Vec<_>>(), ["p1"]);
         assert!(cache.get(&key("b")).await.is_none());
+    }
+
+    fn products(from: u32, n: u32) -> Vec<String> {
+        (from..from + n).map(|i| format!("{i:013}")).collect()
+    }
+
+    #[tokio::test]
+    async fn sessions_of_a_category_share_its_table_and_pay_for_it_once() {
+        let cache = RankingCache::new(1 << 30, Duration::from_secs(60));
+        let catalog = products(0, 500);
+        for s in 0..20 {
+            let mut ids = catalog.clone();
+            ids.rotate_left(s * 7);
+            let ranking = Arc::new(cache.intern("c", &ids));
+            cache.insert(key(&format!("s{s}")), ranking).await;
+        }
+        let a = cache.get(&key("s0")).await.unwrap().ranking;
+        let b = cache.get(&key("s3")).await.unwrap().ranking;
+        assert!(Arc::ptr_eq(a.table().unwrap(), b.table().unwrap()));
+        assert_eq!(b.iter().next(), Some(catalog[21].as_str()));
+        // All the table's bytes are weighed, once, by the first entry: 20 entries of 500 ids
+        // weigh 2 bytes an id, their overhead and one table (~13 + 4 bytes an id and its index).
+        assert_eq!(cache.unpaid_bytes(), 0);
+        let (bytes, entries) = cache.usage().await;
+        assert_eq!(entries, 20);
+        let own = 20 * (ENTRY_OVERHEAD + 500 * 2 + 4) as u64;
+        let table = bytes - own;
+        assert!((500 * 17..500 * 30).contains(&table), "{table}");
+    }
+
+    #[tokio::test]
+    async fn random_ids_every_call_stay_within_max_bytes_and_leave_nothing_behind() {
+        const MAX: u64 = 400_000;
+        let cache = RankingCache::new(MAX, Duration::from_secs(60));
+        for call in 0..300u32 {
+            let ranking = Arc::new(cache.intern("c", &products(call * 1000, 500)));
+            cache.insert(key(&format!("s{call}")), ranking).await;
+        }
+        let (bytes, entries) = cache.usage().await;
+        assert!((10..300).contains(&entries), "{entries}");
+        // Whatever moka keeps, the tables of the rankings it dropped are freed, and what the
+        // entries and tables hold together (weighed plus unpaid) stays near the bound.
+        assert!(bytes <= MAX + MAX / 8, "{bytes}");
+        assert!(
+            cache.unpaid_bytes() < (MAX / 8) as i64,
+            "{}",
+            cache.unpaid_bytes()
+        );
+        cache.inner.invalidate_all();
+        cache.inner.run_pending_tasks().await;
+        assert_eq!(cache.usage().await, (0, 0));
+        assert_eq!(cache.unpaid_bytes(), 0);
+        assert_eq!(cache.interner.slots(), 0);
     }
 }

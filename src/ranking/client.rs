@@ -108,13 +108,19 @@ impl FashionAi {
         })
     }
 
-    /// Sends an event (`categoryView` or `shopTheLook`) and returns the ranked product ids.
+    /// Sends an event (`categoryView` or `shopTheLook`) and returns the ranked product ids as
+    /// an inline [`Ranking`] (the ranking service interns them instead: [`Self::event_ids`]).
     pub async fn event(&self, body: &EventBody<'_>) -> Result<Ranking, ApiError> {
+        Ok(Ranking::new(self.event_ids(body).await?))
+    }
+
+    /// Sends an event and returns the product ids it answered, best first.
+    pub async fn event_ids(&self, body: &EventBody<'_>) -> Result<Vec<String>, ApiError> {
         let bytes = self
             .send(self.http.post(&self.recommendation_url).json(body))
             .await?;
         let ids: ProductIds = serde_json::from_slice(&bytes).map_err(ApiError::Body)?;
-        Ok(Ranking::new(ids.products))
+        Ok(ids.products)
     }
 
     /// Detailed product search (seed 003); returns the answer's raw JSON bytes.

@@ -1,17 +1,39 @@
-//! [`Ranking`]: an ordered list of product ids stored in one buffer, so a cached ranking of a
-//! few thousand ids costs a few bytes per id rather than a `String` allocation each.
+//! [`Ranking`]: an ordered list of product ids, stored compactly. A ranking built from an API
+//! answer holds 2-byte indexes into its category's shared id table (`intern.rs`); one built
+//! with [`Ranking::new`] holds its ids inline in one buffer (4 bytes of offset per id beyond
+//! the text), so a cached ranking never costs a `String` allocation per id.
+
+use std::sync::Arc;
+
+use super::intern::IdTable;
 
 /// Product ids, best first, as Fashion.AI returned them.
-#[derive(Clone, PartialEq, Eq, Default)]
+#[derive(Clone, Default)]
 pub struct Ranking {
-    /// All ids concatenated.
-    buf: Box<str>,
-    /// End offset in `buf` of each id.
-    ends: Box<[u32]>,
+    repr: Repr,
+}
+
+#[derive(Clone)]
+enum Repr {
+    /// All ids concatenated, and the end offset of each.
+    Inline { buf: Box<str>, ends: Box<[u32]> },
+    /// Each id as its index in a table shared with the category's other rankings.
+    Interned { table: Arc<IdTable>, at: Box<[u16]> },
+}
+
+impl Default for Repr {
+    fn default() -> Self {
+        Repr::Inline {
+            buf: "".into(),
+            ends: Box::default(),
+        }
+    }
 }
 
 impl Ranking {
-    /// Builds a ranking from ids in order. Ids are kept as given (duplicates included).
+    /// Builds a ranking from ids in order, held inline (not shared with other rankings; the
+    /// ranking cache interns the API's answers instead). Ids are kept as given (duplicates
+    /// included).
     ///
     /// ```
     /// let ranking = reshelf::ranking::Ranking::new(["p3", "p1"]);
@@ -35,36 +57,113 @@ impl Ranking {
             ends.push(u32::try_from(buf.len()).expect("ranking larger than 4 GiB"));
         }
         Self {
-            buf: buf.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
+            repr: Repr::Inline {
+                buf: buf.into_boxed_str(),
+                ends: ends.into_boxed_slice(),
+            },
+        }
+    }
+
+    /// A ranking of `table`'s ids at the indexes `at`, in order.
+    pub(crate) fn interned(table: Arc<IdTable>, at: Box<[u16]>) -> Self {
+        debug_assert!(at.iter().all(|&i| usize::from(i) < table.len()));
+        Self {
+            repr: Repr::Interned { table, at },
         }
     }
 
     /// Number of ids.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        match &self.repr {
+            Repr::Inline { ends, .. } => ends.len(),
+            Repr::Interned { at, .. } => at.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len() == 0
     }
 
     /// The ids, best first.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        let mut start = 0usize;
-        self.ends.iter().map(move |&end| {
-            let end = end as usize;
-            let id = &self.buf[start..end];
-            start = end;
-            id
-        })
+        match &self.repr {
+            Repr::Inline { buf, ends } => Iter::Inline {
+                buf,
+                ends: ends.iter(),
+                start: 0,
+            },
+            Repr::Interned { table, at } => Iter::Interned {
+                table,
+                at: at.iter(),
+            },
+        }
     }
 
-    /// Heap bytes held, for the cache weigher.
+    /// Heap bytes this ranking holds by itself, for the cache weigher: its ids inline, or its
+    /// indexes (the shared table is weighed through the cache's ledger, not here).
     pub fn heap_bytes(&self) -> usize {
-        self.buf.len() + self.ends.len() * std::mem::size_of::<u32>()
+        match &self.repr {
+            Repr::Inline { buf, ends } => buf.len() + std::mem::size_of_val(&**ends),
+            Repr::Interned { at, .. } => std::mem::size_of_val(&**at),
+        }
+    }
+
+    /// The shared table this ranking indexes, if interned.
+    #[cfg(test)]
+    pub(crate) fn table(&self) -> Option<&Arc<IdTable>> {
+        match &self.repr {
+            Repr::Inline { .. } => None,
+            Repr::Interned { table, .. } => Some(table),
+        }
     }
 }
+
+enum Iter<'a> {
+    Inline {
+        buf: &'a str,
+        ends: std::slice::Iter<'a, u32>,
+        start: usize,
+    },
+    Interned {
+        table: &'a IdTable,
+        at: std::slice::Iter<'a, u16>,
+    },
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            Iter::Inline { buf, ends, start } => {
+                let end = *ends.next()? as usize;
+                let id = &buf[*start..end];
+                *start = end;
+                Some(id)
+            }
+            Iter::Interned { table, at } => at.next().map(|&i| table.get(i)),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = match self {
+            Iter::Inline { ends, .. } => ends.len(),
+            Iter::Interned { at, .. } => at.len(),
+        };
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+/// Equal when they hold the same ids in the same order, however stored.
+impl PartialEq for Ranking {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Ranking {}
 
 impl std::fmt::Debug for Ranking {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,6 +180,9 @@ mod tests {
         let r = Ranking::new(["b", "a", "", "a"]);
         assert_eq!(r.iter().collect::<Vec<_>>(), ["b", "a", "", "a"]);
         assert_eq!(r.len(), 4);
+        assert_eq!(r.iter().len(), 4);
         assert_eq!(r.heap_bytes(), 3 + 16);
+        assert!(Ranking::default().is_empty());
+        assert_eq!(Ranking::default().iter().count(), 0);
     }
 }

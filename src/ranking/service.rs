@@ -176,10 +176,13 @@ impl RankingService {
             minted: false,
         };
         let started = Instant::now();
+        // Interned into the category's shared id table: a cached ranking then costs 2 bytes
+        // an id (BENCHMARKS.md, "Ranking cache memory").
         let result = self
             .client
-            .event(&EventBody::new("categoryView", &shopper, &key.category))
-            .await;
+            .event_ids(&EventBody::new("categoryView", &shopper, &key.category))
+            .await
+            .map(|ids| self.cache.intern(&key.category, &ids));
         let label = match &result {
             Ok(r) if r.is_empty() => "empty",
             Ok(_) => "ok",
