@@ -251,6 +251,41 @@ fn carriers_learned_on_one_page_do_not_hide_others_on_the_next() {
 }
 
 #[test]
+fn carriers_at_a_new_depth_are_found_after_learning_paths() {
+    let r = rules("ul > li", "data-id");
+    // The first page teaches that ids sit on links two levels down.
+    let first =
+        "<ul><li><div><a data-id=1>1</a></div></li><li><div><a data-id=2>2</a></div></li></ul>";
+    let (out, _) = run(first, &r, &["2"]);
+    assert_eq!(
+        out,
+        "<ul><li><div><a data-id=2>2</a></div></li><li><div><a data-id=1>1</a></div></li></ul>"
+    );
+    // Here the first carrier is a link right in the tile (before a learned-place one), or
+    // three levels down.
+    let next = "<ul><li><a data-id=near>x</a><div><a data-id=far>y</a></div></li>\
+                <li><div><p><a data-id=deep>z</a></p></div></li><li><div><a data-id=2>2</a></div></li></ul>";
+    let ids = html::listing_ids(next.as_bytes(), None, &r).unwrap();
+    assert_eq!(
+        ids,
+        vec![vec![
+            Some("near".into()),
+            Some("deep".into()),
+            Some("2".into())
+        ]]
+    );
+    // Read again once both new places are learned: the same ids.
+    assert_eq!(html::listing_ids(next.as_bytes(), None, &r).unwrap(), ids);
+    let (out, outcome) = run(next, &r, &["2", "deep", "near"]);
+    assert_eq!(outcome, reordered(1, 3, 3));
+    assert_eq!(
+        out,
+        "<ul><li><div><a data-id=2>2</a></div></li><li><div><p><a data-id=deep>z</a></p></div></li>\
+         <li><a data-id=near>x</a><div><a data-id=far>y</a></div></li></ul>"
+    );
+}
+
+#[test]
 fn duplicates_keep_their_relative_order() {
     let input = "<ol><li data-id=a>a1</li><li data-id=b>b</li><li data-id=a>a2</li><li data-id=c>c</li></ol>";
     let (out, _) = run(input, &rules("ol > li", "data-id"), &["c", "a"]);

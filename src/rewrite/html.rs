@@ -29,6 +29,7 @@
 //! every element a parent candidate, which is correct but slower.
 
 mod carriers;
+mod paths;
 mod rules;
 mod scan;
 mod splice;
@@ -235,19 +236,19 @@ fn find<'a>(
         None => None,
     };
     let read = |carriers| scan::scan(input, chunk_size, lol_encoding, rules, carriers);
-    let exact = || -> Result<scan::Scan, NotListing> {
+    let exact = |missed| -> Result<scan::Scan, NotListing> {
         let scan = read(Some(&rules.carriers.exact)).map_err(NotListing::Parse)?;
-        rules.carriers.learn(input, &scan);
+        rules.carriers.learn(input, &scan, missed);
         Ok(scan)
     };
     let scan = match rules.carriers.plan() {
-        carriers::Plan::Exact => exact()?,
+        carriers::Plan::Exact => exact(None)?,
         carriers::Plan::Narrowed(learned) => {
             let scan = read(learned.selector()).map_err(NotListing::Parse)?;
             if rules.carriers.complete(input, &scan) {
                 scan
             } else {
-                exact()?
+                exact(Some((&learned, &scan)))?
             }
         }
     };

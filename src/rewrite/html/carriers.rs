@@ -8,6 +8,12 @@
 //!
 //! - until a page has been read with the exact selector, the exact selector is used, and the tag
 //!   names of the carriers it found are remembered in the rules (shared by all their clones);
+//! - with the names, the chains of tag names from tile to carrier are learned too (see
+//!   `paths`): `{tiles} > div > div > span[attr]` has lol_html read the attributes of only the
+//!   few elements at those places, where `{tiles} span[attr]` reads every `span` in every tile
+//!   (on Shopify Dawn, a `div` carrier among ~17 `div`s per tile). Paths are used while there
+//!   are at most [`MAX_PATHS`] of them and each read with them turned out complete; otherwise
+//!   the names are;
 //! - afterwards the page is read with the narrowed selector, and then checked: for every tile
 //!   without its own id, the attribute name must not occur (in any case, as an attribute name
 //!   would be delimited) before the carrier found, or anywhere in the tile if none was found.
@@ -28,6 +34,9 @@ use super::scan::Scan;
 /// Beyond this many distinct carrier tag names the narrowed selector is no longer worth it.
 const MAX_NAMES: usize = 8;
 
+/// Beyond this many distinct tile-to-carrier paths, the names are used instead.
+const MAX_PATHS: usize = 8;
+
 /// The carrier selectors of one set of rules, and what has been learned about its pages.
 #[derive(Debug)]
 pub(super) struct Carriers {
@@ -40,16 +49,24 @@ pub(super) struct Carriers {
     /// The attribute name, ASCII case-insensitive.
     attr_name: Regex,
     attr_len: usize,
+    /// `*`, for the path pass.
+    every: Selector,
     learned: ArcSwapOption<Learned>,
 }
 
-/// Carrier tag names seen so far and the selector for them.
+/// Carrier tag names and paths seen so far and the selector for them.
 #[derive(Debug)]
 pub(super) struct Learned {
     /// Sorted, lowercase.
     names: Vec<Box<str>>,
+    /// Sorted child-combinator chains from a tile to a carrier (`> div > span`); `None` once
+    /// paths are given up (one could not be found, too many, or a read with them missed a
+    /// carrier that the exact read then found on a known path).
+    paths: Option<Vec<Box<str>>>,
     /// `None` when no tile needed a carrier: tiles carry their ids themselves.
     selector: Option<Selector>,
+    /// Whether `selector` is built from the paths.
+    by_path: bool,
     /// Too many names, or one lol_html cannot take: read every page exactly.
     exact: bool,
 }
@@ -87,6 +104,7 @@ impl Carriers {
             attr_css: attr_css.into_boxed_str(),
             attr_name,
             attr_len: attr.len(),
+            every: "*".parse().map_err(|e| format!("\"*\": {e}"))?,
             learned: ArcSwapOption::empty(),
         })
     }
@@ -133,53 +151,132 @@ impl Carriers {
         false
     }
 
-    /// Remembers the tag names of the carriers an exact read found.
-    pub(super) fn learn(&self, input: &[u8], scan: &Scan) {
+    /// Remembers the tag names and paths of the carriers an exact read found.
+    ///
+    /// `missed`: the page was first read with a narrowed selector built from `Learned`, which
+    /// gave `Scan` and missed a carrier. If that selector came from the paths and missed a
+    /// carrier on a path already known, the paths do not describe these pages as lol_html
+    /// reads them (see `paths`) and are given up for the names.
+    pub(super) fn learn(&self, input: &[u8], scan: &Scan, missed: Option<(&Learned, &Scan)>) {
         let current = self.learned.load_full();
         let mut names: Vec<Box<str>> = current
             .as_ref()
             .map(|l| l.names.clone())
             .unwrap_or_default();
-        let before = names.len();
-        for start in scan.tiles.iter().filter_map(|t| t.carrier) {
+        let mut paths = match &current {
+            Some(l) => l.paths.clone(),
+            None => Some(Vec::new()),
+        };
+        let known = paths.clone();
+        let (names_before, paths_before) = (names.len(), paths.as_ref().map(Vec::len));
+        for (i, tile) in scan.tiles.iter().enumerate() {
+            let Some(start) = tile.carrier else {
+                continue;
+            };
             let name = super::tag_name(&input[start + 1..]).to_ascii_lowercase();
             let Ok(name) = String::from_utf8(name) else {
                 continue;
             };
-            if let Err(at) = names.binary_search_by(|n| (**n).cmp(name.as_str())) {
-                names.insert(at, name.into_boxed_str());
+            insert_sorted(&mut names, &name);
+            // An unclosed tile makes the page fail anyway; its bytes say nothing reliable.
+            if tile.end == usize::MAX {
+                continue;
             }
+            let Some(list) = paths.as_mut() else {
+                continue;
+            };
+            let fragment = &input[tile.start..tile.content_end];
+            let Some(chain) = super::paths::carrier_path(fragment, start - tile.start, &self.every)
+            else {
+                paths = None;
+                continue;
+            };
+            let text = path_text(&chain);
+            let was_known = known
+                .as_ref()
+                .is_some_and(|k| k.iter().any(|p| **p == *text));
+            let missed_here = missed.is_some_and(|(learned, narrowed)| {
+                learned.by_path
+                    && narrowed
+                        .tiles
+                        .get(i)
+                        .is_some_and(|t| t.carrier != Some(start))
+            });
+            if was_known && missed_here {
+                paths = None;
+                continue;
+            }
+            insert_sorted(list, &text);
         }
-        if current.is_some() && names.len() == before {
+        if paths.as_ref().is_some_and(|p| p.len() > MAX_PATHS) {
+            paths = None;
+        }
+        if current.is_some()
+            && names.len() == names_before
+            && paths.as_ref().map(Vec::len) == paths_before
+        {
             return;
         }
-        let (selector, exact) = if names.is_empty() {
-            (None, false)
+        let (selector, by_path, exact) = if names.is_empty() {
+            (None, false, false)
+        } else if let Some(selector) = paths.as_deref().and_then(|p| self.narrowed_by_path(p)) {
+            (Some(selector), true, false)
         } else if names.len() > MAX_NAMES {
-            (None, true)
+            (None, false, true)
         } else {
             match self.narrowed(&names) {
-                Some(selector) => (Some(selector), false),
-                None => (None, true),
+                Some(selector) => (Some(selector), false, false),
+                None => (None, false, true),
             }
         };
         self.learned.store(Some(Arc::new(Learned {
             names,
+            paths,
             selector,
+            by_path,
             exact,
         })));
     }
 
+    /// `{part} name[attr]` for every tile selector and name.
     fn narrowed(&self, names: &[Box<str>]) -> Option<Selector> {
+        self.join(names.iter().map(|name| format!(" {}", css_ident(name))))
+    }
+
+    /// `{part} > a > b[attr]` for every tile selector and path.
+    fn narrowed_by_path(&self, paths: &[Box<str>]) -> Option<Selector> {
+        if paths.is_empty() {
+            return None;
+        }
+        self.join(paths.iter().map(|path| path.to_string()))
+    }
+
+    /// `{part}{tail}[attr]` for every tile selector and tail, as one selector list.
+    fn join(&self, tails: impl Iterator<Item = String> + Clone) -> Option<Selector> {
         let mut text = String::new();
         for part in &self.parts {
-            for name in names {
+            for tail in tails.clone() {
                 if !text.is_empty() {
                     text.push_str(", ");
                 }
-                text.push_str(&format!("{part} {}[{}]", css_ident(name), self.attr_css));
+                text.push_str(&format!("{part}{tail}[{}]", self.attr_css));
             }
         }
         text.parse().ok()
     }
+}
+
+/// Inserts `item` into the sorted `list` unless present.
+fn insert_sorted(list: &mut Vec<Box<str>>, item: &str) {
+    if let Err(at) = list.binary_search_by(|n| (**n).cmp(item)) {
+        list.insert(at, item.into());
+    }
+}
+
+/// ` > a > b` for the chain `[a, b]`, names escaped for CSS.
+fn path_text(chain: &[String]) -> String {
+    chain
+        .iter()
+        .map(|name| format!(" > {}", css_ident(name)))
+        .collect()
 }

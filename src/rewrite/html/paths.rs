@@ -1,0 +1,101 @@
+//! The chain of tag names from a tile down to its id carrier, for the narrowest carrier
+//! selector (`{tiles} > div > span[attr]`, see `carriers`).
+//!
+//! Found by a lol_html pass of its own over the tile's bytes, run only while the rules learn
+//! (after an exact read), never on the steady path. The pass follows lol_html's open-element
+//! stack the way its selector matching does (every element that can have content is pushed;
+//! an end tag pops back to the element it closes), so the path is the one a child-combinator
+//! selector sees. In the rare markup where the tile read on its own parses differently from
+//! the tile in its page (foreign content, an end tag for an ancestor outside the tile), the
+//! path is merely useless: the page read with it fails the completeness check and is read
+//! again exactly (see `carriers`).
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use lol_html::html_content::Element;
+use lol_html::{ElementContentHandlers, HtmlRewriter, MemorySettings, Selector, Settings};
+
+use super::scan::MEMORY_LIMIT;
+
+/// What the pass tracks: the open elements (tag names) and the answer once found.
+#[derive(Default)]
+struct Walk {
+    open: Vec<String>,
+    found: Option<Vec<String>>,
+}
+
+/// Lowercase tag names from below the fragment's first element down to the element starting
+/// at byte `target` of `fragment` (inclusive); `None` if no element starts there.
+///
+/// `fragment` starts with the tile's start tag; `every` is the selector `*`.
+pub(super) fn carrier_path(
+    fragment: &[u8],
+    target: usize,
+    every: &Selector,
+) -> Option<Vec<String>> {
+    let state: Rc<RefCell<Walk>> = Rc::default();
+    let s = state.clone();
+    let handler = move |el: &mut Element<'_, '_>| {
+        let mut walk = s.borrow_mut();
+        if walk.found.is_some() {
+            return Ok(());
+        }
+        let name = el.tag_name();
+        if el.source_location().bytes().start == target {
+            let mut path: Vec<String> = walk.open.iter().skip(1).cloned().collect();
+            path.push(name);
+            walk.found = Some(path);
+            return Ok(());
+        }
+        if el.can_have_content() {
+            let depth = walk.open.len();
+            walk.open.push(name);
+            drop(walk);
+            let s = s.clone();
+            // An end tag pops every element above the one it closes: cut back to its depth.
+            el.on_end_tag(Box::new(move |_| {
+                s.borrow_mut().open.truncate(depth);
+                Ok(())
+            }))?;
+        }
+        Ok(())
+    };
+    let settings = Settings::new()
+        .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT))
+        .append_element_content_handler((
+            Cow::Borrowed(every),
+            ElementContentHandlers::default().element(handler),
+        ));
+    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
+    // A fragment lol_html rejects has no path; the caller then does without paths.
+    rewriter.write(fragment).ok()?;
+    rewriter.end().ok()?;
+    let found = state.borrow_mut().found.take();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(fragment: &str, target: &str) -> Option<Vec<String>> {
+        let at = fragment.find(target).expect("target in fragment");
+        carrier_path(fragment.as_bytes(), at, &"*".parse().unwrap())
+    }
+
+    #[test]
+    fn follows_the_open_elements() {
+        let tile =
+            "<li><div><img src=x><p>a<span>b</span></p><DIV><A data-id=1>x</A></DIV></div></li>";
+        assert_eq!(
+            path(tile, "<A data-id").unwrap(),
+            ["div", "div", "a"].map(String::from)
+        );
+        // An end tag for an outer element pops the inner ones with it, as in lol_html.
+        let tile = "<li><div><b><i></div><a data-id=1></a></li>";
+        assert_eq!(path(tile, "<a data").unwrap(), ["a"].map(String::from));
+        assert_eq!(path(tile, "</li>"), None);
+    }
+}
