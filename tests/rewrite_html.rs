@@ -286,6 +286,34 @@ fn carriers_at_a_new_depth_are_found_after_learning_paths() {
 }
 
 #[test]
+fn empty_tiles_and_companions_end_at_their_own_end_tag() {
+    let input = "<ul><li data-id=1></li><li data-id=2></LI> <li class=h></li>\
+                 <li data-id=3></li ><li class=h></li\n><li data-id=4><li data-id=5></li></li></ul>";
+    let r = HtmlRules::new(&HtmlSpec {
+        tiles: "ul > li[data-id]",
+        product_id: "data-id",
+        companions: "li.h",
+        ..HtmlSpec::default()
+    })
+    .unwrap();
+    // Tile 4 holds tile 5 (lol_html nests an <li> in an open one): the first `</li>` is 5's.
+    let (out, outcome) = run(input, &r, &["4", "3", "2", "1"]);
+    assert_eq!(outcome, reordered(1, 4, 4));
+    assert_eq!(
+        out,
+        "<ul><li data-id=4><li data-id=5></li></li><li data-id=3></li ><li class=h></li\n>\
+         <li data-id=2></LI> <li class=h></li><li data-id=1></li></ul>"
+    );
+    // A <textarea> tile closed at once, and one whose text only looks like its end tag.
+    let input = "<div><textarea data-id=a></textarea><textarea data-id=b></text></textarea></div>";
+    let (out, _) = run(input, &rules("div > textarea", "data-id"), &["b"]);
+    assert_eq!(
+        out,
+        "<div><textarea data-id=b></text></textarea><textarea data-id=a></textarea></div>"
+    );
+}
+
+#[test]
 fn duplicates_keep_their_relative_order() {
     let input = "<ol><li data-id=a>a1</li><li data-id=b>b</li><li data-id=a>a2</li><li data-id=c>c</li></ol>";
     let (out, _) = run(input, &rules("ol > li", "data-id"), &["c", "a"]);

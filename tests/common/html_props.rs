@@ -17,6 +17,8 @@ const GAPS: &[&str] = &[
     "<li class=ad>ad</li>",
 ];
 const BODIES: &[&str] = &[
+    // With no decoy or carrier: a tile closed right after its start tag.
+    "",
     "x",
     "<b>bold</b>",
     "<img src=a.png alt=\"<li>\">",

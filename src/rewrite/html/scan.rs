@@ -162,12 +162,17 @@ pub(super) fn scan(
             }
         }
         let index = scan.tiles.len();
-        if !el.can_have_content() {
+        let open = el.can_have_content();
+        if !open {
             tile.end = loc.end;
+        } else if let Some(end) = closed_at_once(input, loc.start, loc.end) {
+            tile.end = end;
+            scan.closings.push((loc.start, loc.end));
         }
+        let closed = tile.end != OPEN;
         scan.tiles.push(tile);
         drop(scan);
-        if el.can_have_content() {
+        if !closed {
             s.borrow_mut().open = Some((index, true));
             return close_unit(el, &s, index, loc.start);
         }
@@ -195,6 +200,11 @@ pub(super) fn scan(
         }
         if !el.can_have_content() {
             last.end = loc.end;
+            return Ok(());
+        }
+        if let Some(end) = closed_at_once(input, loc.start, loc.end) {
+            last.end = end;
+            scan.closings.push((loc.start, loc.end));
             return Ok(());
         }
         scan.open = Some((index, false));
@@ -276,6 +286,30 @@ pub(super) fn scan(
     rewriter.end()?;
     let scan = std::mem::take(&mut *state.borrow_mut());
     Ok(scan)
+}
+
+/// The end of the end tag, when the element whose start tag spans `start..tag_end` is closed
+/// by its own end tag right after it (`<li class=x></li>`, as VTEX's companions are).
+///
+/// Such an element needs no end tag handler, each of which costs lol_html a re-lexed end tag
+/// and a boxed closure. Exact: after a start tag lol_html is in the data, RCDATA, RAWTEXT or
+/// script data state, and in each `</name>` for the element's own name ends it (in the last
+/// three it is the appropriate end tag; in data it pops the element, being the innermost open
+/// element of that name). PLAINTEXT never ends, hence excluded; names are limited to ASCII
+/// letters, digits and `-` so that a byte comparison is lol_html's name comparison.
+fn closed_at_once(input: &[u8], start: usize, tag_end: usize) -> Option<usize> {
+    let name = super::tag_name(&input[start + 1..tag_end]);
+    let plain = name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-');
+    if name.is_empty() || !plain || name.eq_ignore_ascii_case(b"plaintext") {
+        return None;
+    }
+    let after = &input[tag_end..];
+    let end = 2 + name.len() + 1;
+    let closes = after.len() >= end
+        && after.starts_with(b"</")
+        && after[2..2 + name.len()].eq_ignore_ascii_case(name)
+        && after[end - 1] == b'>';
+    closes.then_some(tag_end + end)
 }
 
 /// Registers the end tag handler that closes tile `index` (or its companion).
