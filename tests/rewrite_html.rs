@@ -261,26 +261,22 @@ fn carriers_at_a_new_depth_are_found_after_learning_paths() {
         out,
         "<ul><li><div><a data-id=2>2</a></div></li><li><div><a data-id=1>1</a></div></li></ul>"
     );
-    // Here the first carrier is a link right in the tile (before a learned-place one), or
-    // three levels down.
+    // Here the first carrier is a link right in the tile (before a learned-place one), three
+    // levels down, or at the learned depth but second in its parent.
     let next = "<ul><li><a data-id=near>x</a><div><a data-id=far>y</a></div></li>\
-                <li><div><p><a data-id=deep>z</a></p></div></li><li><div><a data-id=2>2</a></div></li></ul>";
+                <li><div><p><a data-id=deep>z</a></p></div></li><li><div><a data-id=2>2</a></div></li>\
+                <li><div><i>new</i><a data-id=second>s</a></div></li></ul>";
     let ids = html::listing_ids(next.as_bytes(), None, &r).unwrap();
-    assert_eq!(
-        ids,
-        vec![vec![
-            Some("near".into()),
-            Some("deep".into()),
-            Some("2".into())
-        ]]
-    );
-    // Read again once both new places are learned: the same ids.
+    let expected = ["near", "deep", "2", "second"].map(|id| Some(id.to_owned()));
+    assert_eq!(ids, vec![expected.to_vec()]);
+    // Read again once the new places are learned: the same ids.
     assert_eq!(html::listing_ids(next.as_bytes(), None, &r).unwrap(), ids);
-    let (out, outcome) = run(next, &r, &["2", "deep", "near"]);
-    assert_eq!(outcome, reordered(1, 3, 3));
+    let (out, outcome) = run(next, &r, &["second", "2", "deep", "near"]);
+    assert_eq!(outcome, reordered(1, 4, 4));
     assert_eq!(
         out,
-        "<ul><li><div><a data-id=2>2</a></div></li><li><div><p><a data-id=deep>z</a></p></div></li>\
+        "<ul><li><div><i>new</i><a data-id=second>s</a></div></li><li><div><a data-id=2>2</a></div></li>\
+         <li><div><p><a data-id=deep>z</a></p></div></li>\
          <li><a data-id=near>x</a><div><a data-id=far>y</a></div></li></ul>"
     );
 }

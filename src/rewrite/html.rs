@@ -24,7 +24,9 @@
 //!
 //! Speed: the tile selector is used as written; selectors derived from it find the tiles'
 //! parents, the companions (scoped to children of those parents) and the id carriers inside
-//! tiles (narrowed to the tag names learned from earlier pages, see `carriers`). Writing
+//! tiles (narrowed to the places and tag names learned from earlier pages, see `carriers`).
+//! Every handler lol_html calls costs it a re-lexed tag and boxed closures, so a tile or
+//! companion closed right after its start tag gets no end tag handler (see `scan`). Writing
 //! tiles as `parent > tile` keeps the parent selector narrow; a bare `tile` selector makes
 //! every element a parent candidate, which is correct but slower.
 

@@ -8,12 +8,14 @@
 //!
 //! - until a page has been read with the exact selector, the exact selector is used, and the tag
 //!   names of the carriers it found are remembered in the rules (shared by all their clones);
-//! - with the names, the chains of tag names from tile to carrier are learned too (see
-//!   `paths`): `{tiles} > div > div > span[attr]` has lol_html read the attributes of only the
-//!   few elements at those places, where `{tiles} span[attr]` reads every `span` in every tile
-//!   (on Shopify Dawn, a `div` carrier among ~17 `div`s per tile). Paths are used while there
-//!   are at most [`MAX_PATHS`] of them and each read with them turned out complete; otherwise
-//!   the names are;
+//! - with the names, the chains of elements from tile to carrier are learned too (see
+//!   `paths`), with their places among their siblings (`{tiles} > div:nth-child(1) >
+//!   span:nth-child(2)[attr]`) and without (`{tiles} > div > span[attr]`): lol_html then reads
+//!   the attributes of only the few elements at those places, where `{tiles} span[attr]`
+//!   reads every `span` in every tile (on Shopify Dawn, a `div` carrier among ~17 `div`s per
+//!   tile), and `:nth-child` is free (lol_html counts children anyway). The first kind of
+//!   path is used while there are at most [`MAX_PATHS`] of them and reads with them turned
+//!   out complete, else the second on the same terms, else the names;
 //! - afterwards the page is read with the narrowed selector, and then checked: for every tile
 //!   without its own id, the attribute name must not occur (in any case, as an attribute name
 //!   would be delimited) before the carrier found, or anywhere in the tile if none was found.
@@ -34,8 +36,12 @@ use super::scan::Scan;
 /// Beyond this many distinct carrier tag names the narrowed selector is no longer worth it.
 const MAX_NAMES: usize = 8;
 
-/// Beyond this many distinct tile-to-carrier paths, the names are used instead.
+/// Beyond this many distinct tile-to-carrier paths of a kind, that kind is given up.
 const MAX_PATHS: usize = 8;
+
+/// The kinds of paths, in order of preference: with `:nth-child` places, with names only.
+const PLACED: usize = 0;
+const NAMED: usize = 1;
 
 /// The carrier selectors of one set of rules, and what has been learned about its pages.
 #[derive(Debug)]
@@ -59,14 +65,15 @@ pub(super) struct Carriers {
 pub(super) struct Learned {
     /// Sorted, lowercase.
     names: Vec<Box<str>>,
-    /// Sorted child-combinator chains from a tile to a carrier (`> div > span`); `None` once
-    /// paths are given up (one could not be found, too many, or a read with them missed a
-    /// carrier that the exact read then found on a known path).
-    paths: Option<Vec<Box<str>>>,
+    /// Sorted child-combinator chains from a tile to a carrier, of the kinds [`PLACED`]
+    /// (`> div:nth-child(1) > span:nth-child(2)`) and [`NAMED`] (`> div > span`); `None` once
+    /// that kind is given up (a path could not be found, too many, or a read with them missed
+    /// a carrier that the exact read then found on a known path).
+    paths: [Option<Vec<Box<str>>>; 2],
     /// `None` when no tile needed a carrier: tiles carry their ids themselves.
     selector: Option<Selector>,
-    /// Whether `selector` is built from the paths.
-    by_path: bool,
+    /// Which kind of `paths` the selector is built from, if any.
+    by_path: Option<usize>,
     /// Too many names, or one lol_html cannot take: read every page exactly.
     exact: bool,
 }
@@ -154,9 +161,9 @@ impl Carriers {
     /// Remembers the tag names and paths of the carriers an exact read found.
     ///
     /// `missed`: the page was first read with a narrowed selector built from `Learned`, which
-    /// gave `Scan` and missed a carrier. If that selector came from the paths and missed a
-    /// carrier on a path already known, the paths do not describe these pages as lol_html
-    /// reads them (see `paths`) and are given up for the names.
+    /// gave `Scan` and missed a carrier. If that selector came from paths and missed a carrier
+    /// on a path of that kind already known, that kind does not describe these pages as
+    /// lol_html reads them (see `paths`) and is given up.
     pub(super) fn learn(&self, input: &[u8], scan: &Scan, missed: Option<(&Learned, &Scan)>) {
         let current = self.learned.load_full();
         let mut names: Vec<Box<str>> = current
@@ -165,10 +172,11 @@ impl Carriers {
             .unwrap_or_default();
         let mut paths = match &current {
             Some(l) => l.paths.clone(),
-            None => Some(Vec::new()),
+            None => [Some(Vec::new()), Some(Vec::new())],
         };
         let known = paths.clone();
-        let (names_before, paths_before) = (names.len(), paths.as_ref().map(Vec::len));
+        let count = |p: &[Option<Vec<Box<str>>>; 2]| p.clone().map(|k| k.map(|v| v.len()));
+        let (names_before, paths_before) = (names.len(), count(&paths));
         for (i, tile) in scan.tiles.iter().enumerate() {
             let Some(start) = tile.carrier else {
                 continue;
@@ -179,54 +187,59 @@ impl Carriers {
             };
             insert_sorted(&mut names, &name);
             // An unclosed tile makes the page fail anyway; its bytes say nothing reliable.
-            if tile.end == usize::MAX {
+            if tile.end == usize::MAX || paths.iter().all(Option::is_none) {
                 continue;
             }
-            let Some(list) = paths.as_mut() else {
-                continue;
-            };
             let fragment = &input[tile.start..tile.content_end];
-            let Some(chain) = super::paths::carrier_path(fragment, start - tile.start, &self.every)
-            else {
-                paths = None;
-                continue;
-            };
-            let text = path_text(&chain);
-            let was_known = known
-                .as_ref()
-                .is_some_and(|k| k.iter().any(|p| **p == *text));
-            let missed_here = missed.is_some_and(|(learned, narrowed)| {
-                learned.by_path
-                    && narrowed
-                        .tiles
-                        .get(i)
-                        .is_some_and(|t| t.carrier != Some(start))
+            let chain = super::paths::carrier_path(fragment, start - tile.start, &self.every);
+            let missed_by = missed.and_then(|(learned, narrowed)| {
+                let here = narrowed
+                    .tiles
+                    .get(i)
+                    .is_some_and(|t| t.carrier != Some(start));
+                learned.by_path.filter(|_| here)
             });
-            if was_known && missed_here {
-                paths = None;
-                continue;
+            for kind in [PLACED, NAMED] {
+                let Some(list) = paths[kind].as_mut() else {
+                    continue;
+                };
+                let Some(chain) = &chain else {
+                    paths[kind] = None;
+                    continue;
+                };
+                let text = path_text(chain, kind == PLACED);
+                let was_known = known[kind]
+                    .as_ref()
+                    .is_some_and(|k| k.iter().any(|p| **p == *text));
+                if was_known && missed_by == Some(kind) {
+                    paths[kind] = None;
+                    continue;
+                }
+                insert_sorted(list, &text);
             }
-            insert_sorted(list, &text);
         }
-        if paths.as_ref().is_some_and(|p| p.len() > MAX_PATHS) {
-            paths = None;
+        for kind in &mut paths {
+            if kind.as_ref().is_some_and(|p| p.len() > MAX_PATHS) {
+                *kind = None;
+            }
         }
-        if current.is_some()
-            && names.len() == names_before
-            && paths.as_ref().map(Vec::len) == paths_before
-        {
+        if current.is_some() && names.len() == names_before && count(&paths) == paths_before {
             return;
         }
+        let by_path = [PLACED, NAMED].into_iter().find_map(|kind| {
+            let selector = self.narrowed_by_path(paths[kind].as_deref()?)?;
+            Some((selector, kind))
+        });
         let (selector, by_path, exact) = if names.is_empty() {
-            (None, false, false)
-        } else if let Some(selector) = paths.as_deref().and_then(|p| self.narrowed_by_path(p)) {
-            (Some(selector), true, false)
+            (None, None, false)
+        } else if let Some((selector, kind)) = by_path {
+            (Some(selector), Some(kind), false)
         } else if names.len() > MAX_NAMES {
-            (None, false, true)
+            (None, None, true)
         } else {
             match self.narrowed(&names) {
-                Some(selector) => (Some(selector), false, false),
-                None => (None, false, true),
+                Some(selector) => (Some(selector), None, false),
+                None => (None, None, true),
             }
         };
         self.learned.store(Some(Arc::new(Learned {
@@ -273,10 +286,14 @@ fn insert_sorted(list: &mut Vec<Box<str>>, item: &str) {
     }
 }
 
-/// ` > a > b` for the chain `[a, b]`, names escaped for CSS.
-fn path_text(chain: &[String]) -> String {
+/// ` > a > b` for the chain `[a, b]`, names escaped for CSS; with `places`,
+/// ` > a:nth-child(1) > b:nth-child(2)`.
+fn path_text(chain: &[super::paths::Step], places: bool) -> String {
     chain
         .iter()
-        .map(|name| format!(" > {}", css_ident(name)))
+        .map(|(name, place)| match places {
+            true => format!(" > {}:nth-child({place})", css_ident(name)),
+            false => format!(" > {}", css_ident(name)),
+        })
         .collect()
 }

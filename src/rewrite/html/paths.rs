@@ -1,5 +1,6 @@
-//! The chain of tag names from a tile down to its id carrier, for the narrowest carrier
-//! selector (`{tiles} > div > span[attr]`, see `carriers`).
+//! The chain of elements from a tile down to its id carrier (tag names and places among their
+//! siblings), for the narrowest carrier selectors (`{tiles} > div:nth-child(1) >
+//! span:nth-child(2)[attr]` or `{tiles} > div > span[attr]`, see `carriers`).
 //!
 //! Found by a lol_html pass of its own over the tile's bytes, run only while the rules learn
 //! (after an exact read), never on the steady path. The pass follows lol_html's open-element
@@ -19,22 +20,24 @@ use lol_html::{ElementContentHandlers, HtmlRewriter, MemorySettings, Selector, S
 
 use super::scan::MEMORY_LIMIT;
 
-/// What the pass tracks: the open elements (tag names) and the answer once found.
+/// One element of a path: its lowercase tag name and its place among its parent's element
+/// children, from 1 (what `:nth-child` counts).
+pub(super) type Step = (String, usize);
+
+/// What the pass tracks: the open elements (each a step and how many children it has had so
+/// far), the fragment's top-level count, and the answer once found.
 #[derive(Default)]
 struct Walk {
-    open: Vec<String>,
-    found: Option<Vec<String>>,
+    open: Vec<(Step, usize)>,
+    top_level: usize,
+    found: Option<Vec<Step>>,
 }
 
-/// Lowercase tag names from below the fragment's first element down to the element starting
-/// at byte `target` of `fragment` (inclusive); `None` if no element starts there.
+/// The steps from below the fragment's first element down to the element starting at byte
+/// `target` of `fragment` (inclusive); `None` if no element starts there.
 ///
 /// `fragment` starts with the tile's start tag; `every` is the selector `*`.
-pub(super) fn carrier_path(
-    fragment: &[u8],
-    target: usize,
-    every: &Selector,
-) -> Option<Vec<String>> {
+pub(super) fn carrier_path(fragment: &[u8], target: usize, every: &Selector) -> Option<Vec<Step>> {
     let state: Rc<RefCell<Walk>> = Rc::default();
     let s = state.clone();
     let handler = move |el: &mut Element<'_, '_>| {
@@ -42,16 +45,22 @@ pub(super) fn carrier_path(
         if walk.found.is_some() {
             return Ok(());
         }
-        let name = el.tag_name();
+        // lol_html counts every element as a child of the open element above it.
+        let place = match walk.open.last_mut() {
+            Some((_, children)) => children,
+            None => &mut walk.top_level,
+        };
+        *place += 1;
+        let step = (el.tag_name(), *place);
         if el.source_location().bytes().start == target {
-            let mut path: Vec<String> = walk.open.iter().skip(1).cloned().collect();
-            path.push(name);
+            let mut path: Vec<Step> = walk.open.iter().skip(1).map(|(s, _)| s.clone()).collect();
+            path.push(step);
             walk.found = Some(path);
             return Ok(());
         }
         if el.can_have_content() {
             let depth = walk.open.len();
-            walk.open.push(name);
+            walk.open.push((step, 0));
             drop(walk);
             let s = s.clone();
             // An end tag pops every element above the one it closes: cut back to its depth.
@@ -80,9 +89,13 @@ pub(super) fn carrier_path(
 mod tests {
     use super::*;
 
-    fn path(fragment: &str, target: &str) -> Option<Vec<String>> {
+    fn path(fragment: &str, target: &str) -> Option<Vec<(String, usize)>> {
         let at = fragment.find(target).expect("target in fragment");
         carrier_path(fragment.as_bytes(), at, &"*".parse().unwrap())
+    }
+
+    fn steps(list: &[(&str, usize)]) -> Vec<(String, usize)> {
+        list.iter().map(|&(n, i)| (n.to_owned(), i)).collect()
     }
 
     #[test]
@@ -91,11 +104,12 @@ mod tests {
             "<li><div><img src=x><p>a<span>b</span></p><DIV><A data-id=1>x</A></DIV></div></li>";
         assert_eq!(
             path(tile, "<A data-id").unwrap(),
-            ["div", "div", "a"].map(String::from)
+            steps(&[("div", 1), ("div", 3), ("a", 1)])
         );
-        // An end tag for an outer element pops the inner ones with it, as in lol_html.
+        // An end tag for an outer element pops the inner ones with it, as in lol_html: the
+        // link is the list item's second child.
         let tile = "<li><div><b><i></div><a data-id=1></a></li>";
-        assert_eq!(path(tile, "<a data").unwrap(), ["a"].map(String::from));
+        assert_eq!(path(tile, "<a data").unwrap(), steps(&[("a", 2)]));
         assert_eq!(path(tile, "</li>"), None);
     }
 }
