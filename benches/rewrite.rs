@@ -133,6 +133,25 @@ fn html_interleaved(case: &HtmlCase, tiles: &Selector, ranking: &Ranking) {
     );
 }
 
+/// Prints the time of the first `reorder` by rules that have read no page yet (the exact
+/// carrier read, then learning the carriers' names and paths), median of 5 fresh rules.
+fn html_cold(case: &HtmlCase, ranking: &Ranking) {
+    let mut times: Vec<Duration> = (0..5)
+        .map(|_| {
+            let rules = case.fresh_rules();
+            let start = Instant::now();
+            black_box(html::reorder(black_box(&case.input), None, &rules, ranking));
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "html cold        {:<18} first reorder with fresh rules {:>9.1} µs",
+        case.name,
+        times[2].as_secs_f64() * 1e6
+    );
+}
+
 fn html(c: &mut Criterion) {
     let mut cases = html_real_pages();
     cases.extend([24, 48, 96, 500].map(html_synthetic));
@@ -150,6 +169,7 @@ fn html(c: &mut Criterion) {
 
         if wants_interleaved() {
             html_interleaved(case, &tiles, &ranking);
+            html_cold(case, &ranking);
         }
 
         let mut group = c.benchmark_group(format!("html/{}", case.name));

@@ -38,7 +38,6 @@ impl HtmlCase {
     }
 
     /// Rules compiled from the page's settings that have not read any page yet.
-    #[allow(dead_code)] // used by one of the two benches only
     pub fn fresh_rules(&self) -> HtmlRules {
         rules(
             &self.tiles,

@@ -39,6 +39,11 @@ const MAX_NAMES: usize = 8;
 /// Beyond this many distinct tile-to-carrier paths of a kind, that kind is given up.
 const MAX_PATHS: usize = 8;
 
+/// Tiles whose path one learning step finds at most: each is a lol_html pass of its own with a
+/// handler on every element up to the carrier (~2-10 µs), and the first few tiles of a page
+/// show its variants; one missed later is learned when a read misses it.
+const MAX_WALKS: usize = 16;
+
 /// The kinds of paths, in order of preference: with `:nth-child` places, with names only.
 const PLACED: usize = 0;
 const NAMED: usize = 1;
@@ -177,6 +182,7 @@ impl Carriers {
         let known = paths.clone();
         let count = |p: &[Option<Vec<Box<str>>>; 2]| p.clone().map(|k| k.map(|v| v.len()));
         let (names_before, paths_before) = (names.len(), count(&paths));
+        let mut walks = 0;
         for (i, tile) in scan.tiles.iter().enumerate() {
             let Some(start) = tile.carrier else {
                 continue;
@@ -187,18 +193,25 @@ impl Carriers {
             };
             insert_sorted(&mut names, &name);
             // An unclosed tile makes the page fail anyway; its bytes say nothing reliable.
-            if tile.end == usize::MAX || paths.iter().all(Option::is_none) {
+            if tile.end == usize::MAX || paths.iter().all(Option::is_none) || walks == MAX_WALKS {
                 continue;
             }
-            let fragment = &input[tile.start..tile.content_end];
-            let chain = super::paths::carrier_path(fragment, start - tile.start, &self.every);
-            let missed_by = missed.and_then(|(learned, narrowed)| {
-                let here = narrowed
+            // After a miss, only the tiles whose carrier the narrowed read got wrong can teach
+            // a new path.
+            let here = missed.map(|(learned, narrowed)| {
+                let wrong = narrowed
                     .tiles
                     .get(i)
-                    .is_some_and(|t| t.carrier != Some(start));
-                learned.by_path.filter(|_| here)
+                    .is_none_or(|t| t.carrier != Some(start));
+                (learned, wrong)
             });
+            if here.is_some_and(|(_, wrong)| !wrong) {
+                continue;
+            }
+            let missed_by = here.and_then(|(learned, _)| learned.by_path);
+            walks += 1;
+            let fragment = &input[tile.start..tile.content_end];
+            let chain = super::paths::carrier_path(fragment, start - tile.start, &self.every);
             for kind in [PLACED, NAMED] {
                 let Some(list) = paths[kind].as_mut() else {
                     continue;

@@ -56,7 +56,8 @@ pub(super) fn carrier_path(fragment: &[u8], target: usize, every: &Selector) -> 
             let mut path: Vec<Step> = walk.open.iter().skip(1).map(|(s, _)| s.clone()).collect();
             path.push(step);
             walk.found = Some(path);
-            return Ok(());
+            // Nothing after the carrier matters: stop the pass.
+            return Err(Found.into());
         }
         if el.can_have_content() {
             let depth = walk.open.len();
@@ -78,12 +79,19 @@ pub(super) fn carrier_path(fragment: &[u8], target: usize, every: &Selector) -> 
             ElementContentHandlers::default().element(handler),
         ));
     let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
-    // A fragment lol_html rejects has no path; the caller then does without paths.
-    rewriter.write(fragment).ok()?;
-    rewriter.end().ok()?;
+    // An error is the stop above, or a fragment lol_html rejects; either way the answer is
+    // what was found (a rejected fragment has no path, and the caller does without paths).
+    if rewriter.write(fragment).is_ok() {
+        let _ = rewriter.end();
+    }
     let found = state.borrow_mut().found.take();
     found
 }
+
+/// The handler's way to stop [`carrier_path`]'s pass at the carrier.
+#[derive(Debug, thiserror::Error)]
+#[error("carrier found")]
+struct Found;
 
 #[cfg(test)]
 mod tests {

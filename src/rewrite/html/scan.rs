@@ -23,8 +23,8 @@ use super::Rules;
 /// Well above any real page's needs; a document that exceeds it is left unchanged.
 pub(super) const MEMORY_LIMIT: usize = 16 << 20;
 
-/// Tiles a listing page usually has (Shopify's default page size is 24-50), for presizing.
-const TYPICAL_TILES: usize = 48;
+/// Tiles a listing page often has (Shopify shows 24-50 per page), for presizing.
+const TYPICAL_TILES: usize = 32;
 
 /// Marks a tile whose end tag has not been seen.
 const OPEN: usize = usize::MAX;
