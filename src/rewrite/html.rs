@@ -31,6 +31,7 @@
 //! every element a parent candidate, which is correct but slower.
 
 mod carriers;
+mod meta;
 mod paths;
 mod rules;
 mod scan;
@@ -345,7 +346,7 @@ fn read_ids<'a>(
     let encoding = match header {
         Some(encoding) => encoding,
         None if ascii => UTF_8,
-        None => scan::meta_encoding(input, &rules.meta).unwrap_or(UTF_8),
+        None => meta::meta_encoding(input, &rules.meta).unwrap_or(UTF_8),
     };
     let pattern = rules.pattern.as_ref();
     let mut locations = pattern.map(Regex::capture_locations);
