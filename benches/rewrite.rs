@@ -9,136 +9,21 @@
 //! (see [`interleaved`]). Throughput is in page bytes.
 //! Run: `cargo bench --bench rewrite -- html`.
 
+#[path = "html/cases.rs"]
+mod cases;
+
 use std::borrow::Cow;
 use std::hint::black_box;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lol_html::html_content::Element;
 use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings};
 use reshelf::ranking::Ranking;
-use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec};
+use reshelf::rewrite::html;
 use reshelf::rewrite::Outcome;
 
-/// A page to bench: its bytes, the tile selector as configured and the compiled rules.
-struct HtmlCase {
-    name: String,
-    input: Vec<u8>,
-    tiles: String,
-    rules: HtmlRules,
-}
-
-fn html_real_pages() -> Vec<HtmlCase> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/storefronts");
-    let Ok(text) = std::fs::read_to_string(dir.join("manifest.json")) else {
-        eprintln!(
-            "html: no storefront fixtures at {}, real pages skipped",
-            dir.display()
-        );
-        return Vec::new();
-    };
-    let manifest: serde_json::Value = serde_json::from_str(&text).expect("manifest.json");
-    let mut cases = Vec::new();
-    for entry in manifest.as_array().expect("manifest is an array") {
-        if entry["format"] != "html" {
-            continue;
-        }
-        let text = |key: &str| entry[key].as_str().unwrap_or("").to_owned();
-        let list = |key: &str| -> Vec<String> {
-            entry[key]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let (classes, attributes) = (list("slot_classes"), list("slot_attributes"));
-        let (tiles, product_id) = (text("tiles"), text("product_id"));
-        let (pattern, companions) = (text("product_id_pattern"), text("companions"));
-        let rules = HtmlRules::new(&HtmlSpec {
-            tiles: &tiles,
-            product_id: &product_id,
-            product_id_pattern: &pattern,
-            companions: &companions,
-            slot_classes: &classes,
-            slot_attributes: &attributes,
-        })
-        .expect("manifest rules compile");
-        cases.push(HtmlCase {
-            name: text("name"),
-            input: std::fs::read(dir.join(text("file"))).expect("fixture file"),
-            tiles,
-            rules,
-        });
-    }
-    cases
-}
-
-/// A listing page with `n` tag-dense product cards (about 30 elements each, the id on an inner
-/// link, WooCommerce-style `first`/`last` slot classes and a Dawn-style slot `style`), a
-/// header and footer with scripts and navigation around it.
-fn html_synthetic(n: usize) -> HtmlCase {
-    let mut page = String::from(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Shop</title>\
-         <link rel=stylesheet href=/s.css><script>window.dataLayer=[];function g(){}</script>\
-         </head><body><header><nav><ul class=menu>",
-    );
-    for i in 0..40 {
-        page.push_str(&format!(
-            "<li class=menu-item><a href=/c/{i}>Category {i}</a></li>"
-        ));
-    }
-    page.push_str("</ul></nav></header><main><ul class=\"products columns-4\">\n");
-    for i in 0..n {
-        let slot = match i % 4 {
-            0 => " first",
-            3 => " last",
-            _ => "",
-        };
-        page.push_str(&format!(
-            "<li class=\"product type-product post-{id} status-publish{slot} instock has-post-thumbnail\" \
-style=\"--animation-order: {order};\">\
-<div class=card><div class=card__media><a href=\"/products/item-{id}\" class=card__link>\
-<img src=\"/img/{id}-300.jpg\" srcset=\"/img/{id}-300.jpg 300w, /img/{id}-600.jpg 600w\" \
-sizes=\"(min-width: 990px) 25vw, 50vw\" alt=\"Item {id}\" loading=lazy width=300 height=300></a>\
-<span class=\"badge badge--sale\">Sale</span></div>\
-<div class=card__info><h3 class=card__title><a href=\"/products/item-{id}\">Item number {id}</a></h3>\
-<div class=rating><span class=star></span><span class=star></span><span class=star></span>\
-<span class=star></span><span class=\"star half\"></span><span class=count>({id})</span></div>\
-<div class=price><del><span class=amount>${was}.00</span></del> <ins><span class=amount>${id}.00</span></ins></div>\
-<ul class=swatches><li><button type=button class=swatch data-color=red></button></li>\
-<li><button type=button class=swatch data-color=blue></button></li></ul>\
-<a href=\"?add-to-cart={id}\" data-quantity=1 class=\"button add_to_cart_button\" \
-data-product_id=\"{id}\" data-product_sku=\"SKU-{id}\" rel=nofollow>Add to cart</a></div></div></li>\n",
-            id = 1000 + i,
-            order = i + 1,
-            was = 1000 + i + 20,
-        ));
-    }
-    page.push_str(
-        "</ul></main><footer><p>&copy; Shop</p><script>g(1)</script></footer></body></html>",
-    );
-    let classes = ["first".to_owned(), "last".to_owned()];
-    let attributes = ["style".to_owned()];
-    let tiles = "ul.products > li.product".to_owned();
-    let rules = HtmlRules::new(&HtmlSpec {
-        tiles: &tiles,
-        product_id: "data-product_id",
-        slot_classes: &classes,
-        slot_attributes: &attributes,
-        ..HtmlSpec::default()
-    })
-    .expect("synthetic rules compile");
-    HtmlCase {
-        name: format!("synthetic_{n}"),
-        input: page.into_bytes(),
-        tiles,
-        rules,
-    }
-}
+use cases::{html_real_pages, html_synthetic, HtmlCase};
 
 /// lol_html over the page with the tile selector and a handler that does nothing.
 fn html_noop(input: &[u8], tiles: &Selector) {
@@ -248,6 +133,25 @@ fn html_interleaved(case: &HtmlCase, tiles: &Selector, ranking: &Ranking) {
     );
 }
 
+/// Prints the time of the first `reorder` by rules that have read no page yet (the exact
+/// carrier read, then learning the carriers' names and paths), median of 5 fresh rules.
+fn html_cold(case: &HtmlCase, ranking: &Ranking) {
+    let mut times: Vec<Duration> = (0..5)
+        .map(|_| {
+            let rules = case.fresh_rules();
+            let start = Instant::now();
+            black_box(html::reorder(black_box(&case.input), None, &rules, ranking));
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "html cold        {:<18} first reorder with fresh rules {:>9.1} µs",
+        case.name,
+        times[2].as_secs_f64() * 1e6
+    );
+}
+
 fn html(c: &mut Criterion) {
     let mut cases = html_real_pages();
     cases.extend([24, 48, 96, 500].map(html_synthetic));
@@ -265,6 +169,7 @@ fn html(c: &mut Criterion) {
 
         if wants_interleaved() {
             html_interleaved(case, &tiles, &ranking);
+            html_cold(case, &ranking);
         }
 
         let mut group = c.benchmark_group(format!("html/{}", case.name));

@@ -1,10 +1,12 @@
 //! `rewrite::html`: each rule on small hand-written documents with the exact expected output
-//! (here and in `common/html_failopen.rs`), the real storefront pages (`common/html_pages.rs`,
-//! read independently by `common/html_reading.rs`) and generated listings
-//! (`common/html_props.rs`).
+//! (here, in `common/html_failopen.rs` and `common/html_learning.rs`), the real storefront
+//! pages (`common/html_pages.rs`, read independently by `common/html_reading.rs`) and
+//! generated listings (`common/html_props.rs`).
 
 #[path = "common/html_failopen.rs"]
 mod failopen;
+#[path = "common/html_learning.rs"]
+mod learning;
 #[path = "common/html_pages.rs"]
 mod pages;
 #[path = "common/html_props.rs"]

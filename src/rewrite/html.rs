@@ -24,11 +24,15 @@
 //!
 //! Speed: the tile selector is used as written; selectors derived from it find the tiles'
 //! parents, the companions (scoped to children of those parents) and the id carriers inside
-//! tiles (narrowed to the tag names learned from earlier pages, see `carriers`). Writing
+//! tiles (narrowed to the places and tag names learned from earlier pages, see `carriers`).
+//! Every handler lol_html calls costs it a re-lexed tag and boxed closures, so a tile or
+//! companion closed right after its start tag gets no end tag handler (see `scan`). Writing
 //! tiles as `parent > tile` keeps the parent selector narrow; a bare `tile` selector makes
 //! every element a parent candidate, which is correct but slower.
 
 mod carriers;
+mod meta;
+mod paths;
 mod rules;
 mod scan;
 mod splice;
@@ -235,19 +239,19 @@ fn find<'a>(
         None => None,
     };
     let read = |carriers| scan::scan(input, chunk_size, lol_encoding, rules, carriers);
-    let exact = || -> Result<scan::Scan, NotListing> {
+    let exact = |missed| -> Result<scan::Scan, NotListing> {
         let scan = read(Some(&rules.carriers.exact)).map_err(NotListing::Parse)?;
-        rules.carriers.learn(input, &scan);
+        rules.carriers.learn(input, &scan, missed);
         Ok(scan)
     };
     let scan = match rules.carriers.plan() {
-        carriers::Plan::Exact => exact()?,
+        carriers::Plan::Exact => exact(None)?,
         carriers::Plan::Narrowed(learned) => {
             let scan = read(learned.selector()).map_err(NotListing::Parse)?;
             if rules.carriers.complete(input, &scan) {
                 scan
             } else {
-                exact()?
+                exact(Some((&learned, &scan)))?
             }
         }
     };
@@ -342,7 +346,7 @@ fn read_ids<'a>(
     let encoding = match header {
         Some(encoding) => encoding,
         None if ascii => UTF_8,
-        None => scan::meta_encoding(input, &rules.meta).unwrap_or(UTF_8),
+        None => meta::meta_encoding(input, &rules.meta).unwrap_or(UTF_8),
     };
     let pattern = rules.pattern.as_ref();
     let mut locations = pattern.map(Regex::capture_locations);

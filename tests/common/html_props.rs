@@ -1,5 +1,5 @@
 //! Property tests on generated listings: tiles with or without ids (duplicates included), ids
-//! on the tile or on carriers of several kinds inside it behind decoys that only name the
+//! on the tile or on carriers of several kinds and depths inside it behind decoys that only name the
 //! attribute, separated by whitespace, comments, scripts holding tile-like strings and
 //! non-tile siblings.
 
@@ -17,6 +17,8 @@ const GAPS: &[&str] = &[
     "<li class=ad>ad</li>",
 ];
 const BODIES: &[&str] = &[
+    // With no decoy or carrier: a tile closed right after its start tag.
+    "",
     "x",
     "<b>bold</b>",
     "<img src=a.png alt=\"<li>\">",
@@ -40,6 +42,9 @@ const CARRIERS: &[&str] = &[
     "<div DATA-ID={}><p>d</p></div>",
     "<b data-id=\"{}\"/>",
     "<svg><g data-id=\"{}\"></g></svg>",
+    // Deeper than the link above, behind a link in the same place without the id: what the
+    // rules learn as a path (tile > p > a) must not hide the shallower one, nor the reverse.
+    "<p class=c><a href=/r>r</a><a href=/q data-id=\"{}\">q</a></p>",
 ];
 
 /// One generated tile: where its id sits (on the tile, on a carrier inside, or nowhere: a

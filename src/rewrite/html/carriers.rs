@@ -8,6 +8,14 @@
 //!
 //! - until a page has been read with the exact selector, the exact selector is used, and the tag
 //!   names of the carriers it found are remembered in the rules (shared by all their clones);
+//! - with the names, the chains of elements from tile to carrier are learned too (see
+//!   `paths`), with their places among their siblings (`{tiles} > div:nth-child(1) >
+//!   span:nth-child(2)[attr]`) and without (`{tiles} > div > span[attr]`): lol_html then reads
+//!   the attributes of only the few elements at those places, where `{tiles} span[attr]`
+//!   reads every `span` in every tile (on Shopify Dawn, a `div` carrier among ~17 `div`s per
+//!   tile), and `:nth-child` is free (lol_html counts children anyway). The first kind of
+//!   path is used while there are at most [`MAX_PATHS`] of them and reads with them turned
+//!   out complete, else the second on the same terms, else the names;
 //! - afterwards the page is read with the narrowed selector, and then checked: for every tile
 //!   without its own id, the attribute name must not occur (in any case, as an attribute name
 //!   would be delimited) before the carrier found, or anywhere in the tile if none was found.
@@ -28,6 +36,18 @@ use super::scan::Scan;
 /// Beyond this many distinct carrier tag names the narrowed selector is no longer worth it.
 const MAX_NAMES: usize = 8;
 
+/// Beyond this many distinct tile-to-carrier paths of a kind, that kind is given up.
+const MAX_PATHS: usize = 8;
+
+/// Tiles whose path one learning step finds at most: each is a lol_html pass of its own with a
+/// handler on every element up to the carrier (~2-10 µs), and the first few tiles of a page
+/// show its variants; one missed later is learned when a read misses it.
+const MAX_WALKS: usize = 16;
+
+/// The kinds of paths, in order of preference: with `:nth-child` places, with names only.
+const PLACED: usize = 0;
+const NAMED: usize = 1;
+
 /// The carrier selectors of one set of rules, and what has been learned about its pages.
 #[derive(Debug)]
 pub(super) struct Carriers {
@@ -40,16 +60,25 @@ pub(super) struct Carriers {
     /// The attribute name, ASCII case-insensitive.
     attr_name: Regex,
     attr_len: usize,
+    /// `*`, for the path pass.
+    every: Selector,
     learned: ArcSwapOption<Learned>,
 }
 
-/// Carrier tag names seen so far and the selector for them.
+/// Carrier tag names and paths seen so far and the selector for them.
 #[derive(Debug)]
 pub(super) struct Learned {
     /// Sorted, lowercase.
     names: Vec<Box<str>>,
+    /// Sorted child-combinator chains from a tile to a carrier, of the kinds [`PLACED`]
+    /// (`> div:nth-child(1) > span:nth-child(2)`) and [`NAMED`] (`> div > span`); `None` once
+    /// that kind is given up (a path could not be found, too many, or a read with them missed
+    /// a carrier that the exact read then found on a known path).
+    paths: [Option<Vec<Box<str>>>; 2],
     /// `None` when no tile needed a carrier: tiles carry their ids themselves.
     selector: Option<Selector>,
+    /// Which kind of `paths` the selector is built from, if any.
+    by_path: Option<usize>,
     /// Too many names, or one lol_html cannot take: read every page exactly.
     exact: bool,
 }
@@ -87,6 +116,7 @@ impl Carriers {
             attr_css: attr_css.into_boxed_str(),
             attr_name,
             attr_len: attr.len(),
+            every: "*".parse().map_err(|e| format!("\"*\": {e}"))?,
             learned: ArcSwapOption::empty(),
         })
     }
@@ -133,53 +163,150 @@ impl Carriers {
         false
     }
 
-    /// Remembers the tag names of the carriers an exact read found.
-    pub(super) fn learn(&self, input: &[u8], scan: &Scan) {
+    /// Remembers the tag names and paths of the carriers an exact read found.
+    ///
+    /// `missed`: the page was first read with a narrowed selector built from `Learned`, which
+    /// gave `Scan` and missed a carrier. If that selector came from paths and missed a carrier
+    /// on a path of that kind already known, that kind does not describe these pages as
+    /// lol_html reads them (see `paths`) and is given up.
+    pub(super) fn learn(&self, input: &[u8], scan: &Scan, missed: Option<(&Learned, &Scan)>) {
         let current = self.learned.load_full();
         let mut names: Vec<Box<str>> = current
             .as_ref()
             .map(|l| l.names.clone())
             .unwrap_or_default();
-        let before = names.len();
-        for start in scan.tiles.iter().filter_map(|t| t.carrier) {
+        let mut paths = match &current {
+            Some(l) => l.paths.clone(),
+            None => [Some(Vec::new()), Some(Vec::new())],
+        };
+        let known = paths.clone();
+        let count = |p: &[Option<Vec<Box<str>>>; 2]| p.clone().map(|k| k.map(|v| v.len()));
+        let (names_before, paths_before) = (names.len(), count(&paths));
+        let mut walks = 0;
+        for (i, tile) in scan.tiles.iter().enumerate() {
+            let Some(start) = tile.carrier else {
+                continue;
+            };
             let name = super::tag_name(&input[start + 1..]).to_ascii_lowercase();
             let Ok(name) = String::from_utf8(name) else {
                 continue;
             };
-            if let Err(at) = names.binary_search_by(|n| (**n).cmp(name.as_str())) {
-                names.insert(at, name.into_boxed_str());
+            insert_sorted(&mut names, &name);
+            // An unclosed tile makes the page fail anyway; its bytes say nothing reliable.
+            if tile.end == usize::MAX || paths.iter().all(Option::is_none) || walks == MAX_WALKS {
+                continue;
+            }
+            // After a miss, only the tiles whose carrier the narrowed read got wrong can teach
+            // a new path.
+            let here = missed.map(|(learned, narrowed)| {
+                let wrong = narrowed
+                    .tiles
+                    .get(i)
+                    .is_none_or(|t| t.carrier != Some(start));
+                (learned, wrong)
+            });
+            if here.is_some_and(|(_, wrong)| !wrong) {
+                continue;
+            }
+            let missed_by = here.and_then(|(learned, _)| learned.by_path);
+            walks += 1;
+            let fragment = &input[tile.start..tile.content_end];
+            let chain = super::paths::carrier_path(fragment, start - tile.start, &self.every);
+            for kind in [PLACED, NAMED] {
+                let Some(list) = paths[kind].as_mut() else {
+                    continue;
+                };
+                let Some(chain) = &chain else {
+                    paths[kind] = None;
+                    continue;
+                };
+                let text = path_text(chain, kind == PLACED);
+                let was_known = known[kind]
+                    .as_ref()
+                    .is_some_and(|k| k.iter().any(|p| **p == *text));
+                if was_known && missed_by == Some(kind) {
+                    paths[kind] = None;
+                    continue;
+                }
+                insert_sorted(list, &text);
             }
         }
-        if current.is_some() && names.len() == before {
+        for kind in &mut paths {
+            if kind.as_ref().is_some_and(|p| p.len() > MAX_PATHS) {
+                *kind = None;
+            }
+        }
+        if current.is_some() && names.len() == names_before && count(&paths) == paths_before {
             return;
         }
-        let (selector, exact) = if names.is_empty() {
-            (None, false)
+        let by_path = [PLACED, NAMED].into_iter().find_map(|kind| {
+            let selector = self.narrowed_by_path(paths[kind].as_deref()?)?;
+            Some((selector, kind))
+        });
+        let (selector, by_path, exact) = if names.is_empty() {
+            (None, None, false)
+        } else if let Some((selector, kind)) = by_path {
+            (Some(selector), Some(kind), false)
         } else if names.len() > MAX_NAMES {
-            (None, true)
+            (None, None, true)
         } else {
             match self.narrowed(&names) {
-                Some(selector) => (Some(selector), false),
-                None => (None, true),
+                Some(selector) => (Some(selector), None, false),
+                None => (None, None, true),
             }
         };
         self.learned.store(Some(Arc::new(Learned {
             names,
+            paths,
             selector,
+            by_path,
             exact,
         })));
     }
 
+    /// `{part} name[attr]` for every tile selector and name.
     fn narrowed(&self, names: &[Box<str>]) -> Option<Selector> {
+        self.join(names.iter().map(|name| format!(" {}", css_ident(name))))
+    }
+
+    /// `{part} > a > b[attr]` for every tile selector and path.
+    fn narrowed_by_path(&self, paths: &[Box<str>]) -> Option<Selector> {
+        if paths.is_empty() {
+            return None;
+        }
+        self.join(paths.iter().map(|path| path.to_string()))
+    }
+
+    /// `{part}{tail}[attr]` for every tile selector and tail, as one selector list.
+    fn join(&self, tails: impl Iterator<Item = String> + Clone) -> Option<Selector> {
         let mut text = String::new();
         for part in &self.parts {
-            for name in names {
+            for tail in tails.clone() {
                 if !text.is_empty() {
                     text.push_str(", ");
                 }
-                text.push_str(&format!("{part} {}[{}]", css_ident(name), self.attr_css));
+                text.push_str(&format!("{part}{tail}[{}]", self.attr_css));
             }
         }
         text.parse().ok()
     }
+}
+
+/// Inserts `item` into the sorted `list` unless present.
+fn insert_sorted(list: &mut Vec<Box<str>>, item: &str) {
+    if let Err(at) = list.binary_search_by(|n| (**n).cmp(item)) {
+        list.insert(at, item.into());
+    }
+}
+
+/// ` > a > b` for the chain `[a, b]`, names escaped for CSS; with `places`,
+/// ` > a:nth-child(1) > b:nth-child(2)`.
+fn path_text(chain: &[super::paths::Step], places: bool) -> String {
+    chain
+        .iter()
+        .map(|(name, place)| match places {
+            true => format!(" > {}:nth-child({place})", css_ident(name)),
+            false => format!(" > {}", css_ident(name)),
+        })
+        .collect()
 }

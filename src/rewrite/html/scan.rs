@@ -5,11 +5,10 @@
 //! lol_html keeps a stack of open elements for selector matching; the handlers here follow it
 //! with a few counters: the open tile, open `<template>`s and the open parent candidates.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
 
-use encoding_rs::Encoding;
 use lol_html::html_content::{Element, EndTag};
 use lol_html::{
     AsciiCompatibleEncoding, ElementContentHandlers, EndTagHandler, HandlerResult, HtmlRewriter,
@@ -22,6 +21,9 @@ use super::Rules;
 /// Cap on lol_html's own buffers (a tag split across reads, the open-element stack), in bytes.
 /// Well above any real page's needs; a document that exceeds it is left unchanged.
 pub(super) const MEMORY_LIMIT: usize = 16 << 20;
+
+/// Tiles a listing page often has (Shopify shows 24-50 per page), for presizing.
+const TYPICAL_TILES: usize = 32;
 
 /// Marks a tile whose end tag has not been seen.
 const OPEN: usize = usize::MAX;
@@ -87,7 +89,7 @@ type Shared = Rc<RefCell<Scan>>;
 ///
 /// lol_html's encoding matters little here: every encoding it supports is ASCII-compatible,
 /// so tags sit at the same bytes in all of them. It is told the header's charset when there
-/// is one; a `<meta>` charset is only looked up when an id needs decoding ([`meta_encoding`]).
+/// is one; a `<meta>` charset is only looked up when an id needs decoding (`meta`).
 pub(super) fn scan(
     input: &[u8],
     chunk: usize,
@@ -95,8 +97,16 @@ pub(super) fn scan(
     rules: &Rules,
     carriers: Option<&Selector>,
 ) -> Result<Scan, lol_html::errors::RewritingError> {
-    let state: Shared = Rc::default();
     let stride = rules.slot_attributes.len();
+    // Room for a typical listing up front: growing these one push at a time was a visible
+    // share of a small page's time (VTEX's 12 KB shelf).
+    let state: Shared = Rc::new(RefCell::new(Scan {
+        tiles: Vec::with_capacity(TYPICAL_TILES),
+        slot_attrs: Vec::with_capacity(TYPICAL_TILES * stride),
+        closings: Vec::with_capacity(2 * TYPICAL_TILES),
+        parents: Vec::with_capacity(4),
+        ..Scan::default()
+    }));
     let mut settings = Settings::new()
         .with_encoding(encoding.unwrap_or_else(AsciiCompatibleEncoding::utf_8))
         .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT));
@@ -162,12 +172,17 @@ pub(super) fn scan(
             }
         }
         let index = scan.tiles.len();
-        if !el.can_have_content() {
+        let open = el.can_have_content();
+        if !open {
             tile.end = loc.end;
+        } else if let Some(end) = closed_at_once(input, loc.start, loc.end) {
+            tile.end = end;
+            scan.closings.push((loc.start, loc.end));
         }
+        let closed = tile.end != OPEN;
         scan.tiles.push(tile);
         drop(scan);
-        if el.can_have_content() {
+        if !closed {
             s.borrow_mut().open = Some((index, true));
             return close_unit(el, &s, index, loc.start);
         }
@@ -195,6 +210,11 @@ pub(super) fn scan(
         }
         if !el.can_have_content() {
             last.end = loc.end;
+            return Ok(());
+        }
+        if let Some(end) = closed_at_once(input, loc.start, loc.end) {
+            last.end = end;
+            scan.closings.push((loc.start, loc.end));
             return Ok(());
         }
         scan.open = Some((index, false));
@@ -278,6 +298,30 @@ pub(super) fn scan(
     Ok(scan)
 }
 
+/// The end of the end tag, when the element whose start tag spans `start..tag_end` is closed
+/// by its own end tag right after it (`<li class=x></li>`, as VTEX's companions are).
+///
+/// Such an element needs no end tag handler, each of which costs lol_html a re-lexed end tag
+/// and a boxed closure. Exact: after a start tag lol_html is in the data, RCDATA, RAWTEXT or
+/// script data state, and in each `</name>` for the element's own name ends it (in the last
+/// three it is the appropriate end tag; in data it pops the element, being the innermost open
+/// element of that name). PLAINTEXT never ends, hence excluded; names are limited to ASCII
+/// letters, digits and `-` so that a byte comparison is lol_html's name comparison.
+fn closed_at_once(input: &[u8], start: usize, tag_end: usize) -> Option<usize> {
+    let name = super::tag_name(&input[start + 1..tag_end]);
+    let plain = name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-');
+    if name.is_empty() || !plain || name.eq_ignore_ascii_case(b"plaintext") {
+        return None;
+    }
+    let after = &input[tag_end..];
+    let end = 2 + name.len() + 1;
+    let closes = after.len() >= end
+        && after.starts_with(b"</")
+        && after[2..2 + name.len()].eq_ignore_ascii_case(name)
+        && after[end - 1] == b'>';
+    closes.then_some(tag_end + end)
+}
+
 /// Registers the end tag handler that closes tile `index` (or its companion).
 fn close_unit(el: &mut Element<'_, '_>, s: &Shared, index: usize, start: usize) -> HandlerResult {
     let s = s.clone();
@@ -307,63 +351,4 @@ fn is_quoted(input: &[u8], value: &Range<usize>) -> bool {
     value.start > 0
         && matches!(input[value.start - 1], b'"' | b'\'')
         && input.get(value.end) == Some(&input[value.start - 1])
-}
-
-/// The encoding named by the document's first `<meta charset>` or `<meta http-equiv=
-/// "Content-Type" content="...; charset=...">`; a pass of its own, stopped at that element.
-pub(super) fn meta_encoding(input: &[u8], meta: &Selector) -> Option<&'static Encoding> {
-    let found = Cell::new(None);
-    let settings = Settings::new()
-        .with_memory_settings(MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT))
-        .append_element_content_handler((
-            std::borrow::Cow::Borrowed(meta),
-            ElementContentHandlers::default().element(|el: &mut Element<'_, '_>| {
-                match meta_charset(el) {
-                    Some(encoding) => {
-                        found.set(Some(encoding));
-                        // Stops the pass: nothing after the first charset counts.
-                        Err(Found.into())
-                    }
-                    None => Ok(()),
-                }
-            }),
-        ));
-    let mut rewriter = HtmlRewriter::new(settings, |_: &[u8]| {});
-    // An error is either the stop above or markup lol_html gives up on; either way the answer
-    // is what was found so far.
-    if rewriter.write(input).is_ok() {
-        let _ = rewriter.end();
-    }
-    found.get()
-}
-
-/// The handler's way to stop [`meta_encoding`]'s pass early.
-#[derive(Debug, thiserror::Error)]
-#[error("charset found")]
-struct Found;
-
-/// The encoding a `<meta charset>` or `<meta http-equiv="Content-Type" content=...>` names.
-fn meta_charset(el: &Element<'_, '_>) -> Option<&'static Encoding> {
-    if let Some(label) = el.get_attribute("charset") {
-        return Encoding::for_label(label.as_bytes());
-    }
-    let equiv = el.get_attribute("http-equiv")?;
-    if !equiv.trim().eq_ignore_ascii_case("content-type") {
-        return None;
-    }
-    let content = el.get_attribute("content")?;
-    Encoding::for_label(charset_param(&content)?.as_bytes())
-}
-
-/// The `charset=` value of a Content-Type string, unquoted.
-pub(super) fn charset_param(content_type: &str) -> Option<&str> {
-    let lower = content_type.to_ascii_lowercase();
-    let at = lower.find("charset")? + "charset".len();
-    let rest = content_type[at..].trim_start();
-    let rest = rest.strip_prefix('=')?.trim_start();
-    let value = match rest.as_bytes().first()? {
-        q @ (b'"' | b'\'') => rest[1..].split(*q as char).next()?,
-        _ => rest.split([';', ' ', '\t']).next()?,
-    };
-    (!value.is_empty()).then_some(value)
 }
