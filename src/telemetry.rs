@@ -27,7 +27,7 @@ const LOG_QUEUE_LINES: usize = 64 * 1024;
 ///
 /// Lines are written by a background thread through a buffer flushed whenever its queue runs
 /// empty: one `write` per burst instead of one per access line, which was ≈9 % of a small
-/// passthrough request's CPU (BENCHMARKS.md "Passthrough profile"). The queue is not lossy: a
+/// passthrough request's CPU (BENCHMARKS.md "Profile (top costs)"). The queue is not lossy: a
 /// full queue makes the logging thread wait rather than drop lines.
 pub fn init(format: crate::config::LogFormat) -> LogGuard {
     use tracing_subscriber::EnvFilter;
