@@ -12,8 +12,10 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// Keeps the log writer's background thread alive; dropping it flushes every line still
-/// queued, so hold it until the process is done logging.
+/// Keeps the log writer's background thread alive; dropping it writes out the lines still
+/// queued, waiting up to about a second for them (tracing-appender's limit: a stderr that
+/// accepts nothing for longer must not keep the process from exiting). Hold it until the
+/// process is done logging.
 #[must_use = "dropping the guard stops the log writer"]
 pub struct LogGuard {
     _worker: Option<tracing_appender::non_blocking::WorkerGuard>,

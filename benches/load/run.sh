@@ -326,10 +326,13 @@ if [ -n "$RESHELF_HANG_PID" ]; then
         --latency -s "$HERE/wrk.lua" -d "$BREAKER_RUN" \
         "${URL[reshelf_hang]}/category/fumari" </dev/null >"$OUT/breaker-wrk.txt" &
     wrk_pid=$!
+    PIDS+=("$wrk_pid")
     started=$(date +%s%N)
     opened=""
     while kill -0 "$wrk_pid" 2>/dev/null; do
-        state=$(curl -fsS --max-time 1 "$metrics_url" | awk '$1 == "reshelf_breaker_state" {print $2}')
+        # A slow or failed poll is a missed sample, not the end of the run.
+        state=$(curl -fsS --max-time 1 "$metrics_url" | awk '$1 == "reshelf_breaker_state" {print $2}') ||
+            state=""
         if [ -z "$opened" ] && [ "$state" = 1 ]; then opened=$(date +%s%N); fi
         # Polling the state, not synchronising on it: 10 ms is the resolution of the figure.
         sleep 0.01

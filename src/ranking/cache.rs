@@ -110,13 +110,17 @@ impl RankingCache {
             .weigher(|key: &Key, entry: &Entry| weight(key, entry))
             .expire_after(Lifetimes { ttl })
             .build();
+        let max_payment = usize::try_from(max_bytes / MAX_PAYMENT_FRACTION)
+            .unwrap_or(usize::MAX)
+            .min(u32::MAX as usize / 2);
         Self {
             inner,
             ttl,
-            interner: Arc::default(),
-            max_payment: usize::try_from(max_bytes / MAX_PAYMENT_FRACTION)
-                .unwrap_or(usize::MAX)
-                .min(u32::MAX as usize / 2),
+            // A table larger than one entry's payment could be held by entries that do not
+            // pay for it in full, and the cache would outgrow `max_bytes`: such rankings stay
+            // inline, weighed exactly.
+            interner: Arc::new(Interner::with_max_table_bytes(max_payment)),
+            max_payment,
         }
     }
 
@@ -257,5 +261,22 @@ mod tests {
         assert_eq!(cache.usage().await, (0, 0));
         assert_eq!(cache.unpaid_bytes(), 0);
         assert_eq!(cache.interner.slots(), 0);
+    }
+
+    #[tokio::test]
+    async fn unshared_tables_larger_than_one_payment_cannot_outgrow_max_bytes() {
+        // 2,000 ids of ~13 bytes: a ~34 KB table per answer against payments of at most
+        // MAX/16 = 6.25 KB. Interned, each entry would pay a fifth of its own table.
+        const MAX: u64 = 100_000;
+        let cache = RankingCache::new(MAX, Duration::from_secs(60));
+        for call in 0..100u32 {
+            let ranking = Arc::new(cache.intern("c", &products(call * 10_000, 2_000)));
+            cache.insert(key(&format!("s{call}")), ranking).await;
+        }
+        cache.inner.run_pending_tasks().await;
+        let (bytes, entries) = cache.usage().await;
+        assert!(entries >= 1, "{entries}");
+        assert!(bytes <= MAX + MAX / 8, "{bytes}");
+        assert!(cache.unpaid_bytes() <= 0, "{}", cache.unpaid_bytes());
     }
 }

@@ -28,8 +28,11 @@ use super::Ranking;
 /// Most ids in one table: indexes are `u16`, and `u16::MAX` marks an id not yet interned.
 pub(crate) const MAX_IDS: usize = u16::MAX as usize;
 const MISSING: u16 = u16::MAX;
-/// An answer with at most 1/`EXTEND_FRACTION` of a table's size in new ids extends that table;
-/// more start a fresh one, so a churning API cannot make every generation a full copy.
+/// An answer extends the category's table when at most 1/`EXTEND_FRACTION` of it is new ids
+/// and the table is at most `EXTEND_FRACTION` times the answer; otherwise it starts a fresh
+/// table of its own. A copy then costs at most a few times the answer itself, so neither a
+/// churning API nor a few new ids per answer against a large table make every answer copy a
+/// large table.
 const EXTEND_FRACTION: usize = 4;
 /// Bytes of a table or index beyond its buffers: the `Arc` block, the struct, the allocator's
 /// headers and rounding of its two or three allocations.
@@ -146,6 +149,11 @@ impl IdTable {
     }
 }
 
+/// Bytes of a table's text and offsets (at most: duplicates are stored once).
+fn table_bytes(text: usize, ids: usize) -> usize {
+    text.saturating_add(ids.saturating_mul(std::mem::size_of::<u32>()))
+}
+
 fn slice<'a>(buf: &'a str, ends: &[u32], i: u16) -> &'a str {
     let i = usize::from(i);
     let start = if i == 0 { 0 } else { ends[i - 1] as usize };
@@ -247,14 +255,32 @@ impl std::fmt::Debug for Slot {
 type Registry = Mutex<HashMap<Box<str>, Slot>>;
 
 /// The per-category tables of one ranking cache.
-#[derive(Default)]
 pub(crate) struct Interner {
     slots: Arc<Registry>,
     hasher: Hasher,
     ledger: Arc<Ledger>,
+    /// Largest table (id text plus offsets, bytes) built; a larger one stays inline, since
+    /// one cache entry pays for at most this much of a shared table.
+    max_table_bytes: usize,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Self::with_max_table_bytes(usize::MAX)
+    }
 }
 
 impl Interner {
+    /// An interner whose tables hold at most `max_table_bytes` of ids and offsets.
+    pub(crate) fn with_max_table_bytes(max_table_bytes: usize) -> Self {
+        Self {
+            slots: Arc::default(),
+            hasher: Hasher::default(),
+            ledger: Arc::default(),
+            max_table_bytes,
+        }
+    }
+
     pub(crate) fn ledger(&self) -> &Arc<Ledger> {
         &self.ledger
     }
@@ -284,7 +310,13 @@ impl Interner {
             if missing == 0 {
                 return Ranking::interned(table, at.into_boxed_slice());
             }
-            if missing <= table.len() / EXTEND_FRACTION && table.len() + missing <= MAX_IDS {
+            let extended_bytes =
+                table_bytes(table.buf.len() + missing_bytes, table.len() + missing);
+            if missing <= table.len() / EXTEND_FRACTION
+                && table.len() <= ids.len().saturating_mul(EXTEND_FRACTION)
+                && table.len() + missing <= MAX_IDS
+                && extended_bytes <= self.max_table_bytes
+            {
                 let mut b = Builder::extending(&table, &index, missing, missing_bytes, h);
                 drop((table, index));
                 for (i, id) in at.iter_mut().zip(ids).filter(|(i, _)| **i == MISSING) {
@@ -295,6 +327,9 @@ impl Interner {
             at.clear();
         }
         let bytes = ids.iter().map(|id| id.as_ref().len()).sum();
+        if table_bytes(bytes, ids.len()) > self.max_table_bytes {
+            return Ranking::new(ids.iter().map(AsRef::as_ref));
+        }
         let mut b = Builder::new(ids.len().min(MAX_IDS), bytes);
         for id in ids {
             match b.add(h, id.as_ref()) {

@@ -135,3 +135,29 @@ fn payments_take_unpaid_bytes_up_to_a_limit_and_give_them_back() {
     drop(second);
     assert_eq!(ledger.unpaid(), 0);
 }
+
+#[test]
+fn a_few_new_ids_against_a_much_larger_table_start_a_fresh_one_instead_of_copying_it() {
+    let interner = Interner::default();
+    let big = interner.intern("c", &ids(0..5000));
+    // 500 known ids plus one never seen: extending would copy all 5,000 ids for one.
+    let mut answer = ids(0..500);
+    answer.push("new-arrival".into());
+    let r = interner.intern("c", &answer);
+    assert!(!Arc::ptr_eq(big.table().unwrap(), r.table().unwrap()));
+    assert_eq!(r.table().unwrap().len(), 501, "only this answer's ids");
+    assert_eq!(listed(&r), answer);
+}
+
+#[test]
+fn a_table_over_the_size_limit_is_not_built() {
+    // 100 ids of 13 bytes + 4 bytes of offset each: 1,700 bytes.
+    let interner = Interner::with_max_table_bytes(1_699);
+    let r = interner.intern("c", &ids(0..100));
+    assert!(r.table().is_none(), "kept inline");
+    assert_eq!(listed(&r), ids(0..100));
+    assert_eq!(interner.slots(), 0);
+    assert_eq!(interner.ledger().unpaid(), 0);
+    let fits = Interner::with_max_table_bytes(1_700).intern("c", &ids(0..100));
+    assert!(fits.table().is_some());
+}
