@@ -116,9 +116,9 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
     })
 }
 
-/// `reshelf serve` (logging set up by the caller): serves until SIGTERM or SIGINT, then drains. SIGHUP
-/// calls `reload` for a new config: a valid one is swapped in, an invalid one is logged with
-/// its problems while the old config keeps serving.
+/// `reshelf serve` (the caller sets up logging): serves until SIGTERM or SIGINT, then drains.
+/// SIGHUP calls `reload` for a new config: a valid one is swapped in, an invalid one is logged
+/// with its problems while the old config keeps serving.
 pub async fn serve_until_signal<R>(config: Config, reload: R) -> Result<(), RunError>
 where
     R: Fn() -> Result<Config, ConfigError>,
