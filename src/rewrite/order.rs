@@ -1,6 +1,6 @@
 //! The ordering rule shared by both engines.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use crate::ranking::Ranking;
 
@@ -23,6 +23,8 @@ pub fn ranked_order(ids: &[Option<&str>], ranking: &Ranking) -> (Vec<usize>, usi
     const END: usize = usize::MAX;
     // The first item of each id, and for every item the next one with the same id: duplicates
     // without a Vec per id (this table is most of a rewrite's extra memory).
+    // hashbrown's default hasher (foldhash, randomly seeded): a listing's few dozen ids are
+    // hashed twice per rewrite, and SipHash was a visible share of a small page's rewrite.
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
     let mut next = vec![END; ids.len()];
     for (i, id) in ids.iter().enumerate().rev() {
