@@ -264,6 +264,8 @@ pub(crate) struct Interner {
     max_table_bytes: usize,
 }
 
+/// Unbounded tables, for tests of the tables alone (the cache bounds them by its payment).
+#[cfg(test)]
 impl Default for Interner {
     fn default() -> Self {
         Self::with_max_table_bytes(usize::MAX)
