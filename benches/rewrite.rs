@@ -7,7 +7,8 @@
 //! The two are timed alternately (see [`paired`]), and before each group a line
 //! `html interleaved ...` gives both medians from calls made side by side and their ratio
 //! (see [`interleaved`]). Throughput is in page bytes.
-//! Run: `cargo bench --bench rewrite -- html`.
+//! Run: `cargo bench --bench rewrite -- html`; with `--features bench-mimalloc` under the
+//! binary's allocator (mimalloc) instead of the system one, for both sides of every pair.
 
 #[path = "html/cases.rs"]
 mod cases;
@@ -24,6 +25,11 @@ use reshelf::rewrite::html;
 use reshelf::rewrite::Outcome;
 
 use cases::{html_real_pages, html_synthetic, HtmlCase};
+
+/// The allocator `reshelf` itself runs under (see `src/main.rs`), when asked for.
+#[cfg(feature = "bench-mimalloc")]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// lol_html over the page with the tile selector and a handler that does nothing.
 fn html_noop(input: &[u8], tiles: &Selector) {

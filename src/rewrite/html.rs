@@ -25,14 +25,19 @@
 //! Speed: the tile selector is used as written; selectors derived from it find the tiles'
 //! parents, the companions (scoped to children of those parents) and the id carriers inside
 //! tiles (narrowed to the places and tag names learned from earlier pages, see `carriers`).
+//! Where earlier pages had their carriers close to the tiles' start tags, the carriers are
+//! read from the tiles' bytes after the pass instead (see `direct`), and lol_html's carrier
+//! selector is used only when the markup leaves what that reader is certain of.
 //! Every handler lol_html calls costs it a re-lexed tag and boxed closures, so a tile or
 //! companion closed right after its start tag gets no end tag handler (see `scan`). Writing
 //! tiles as `parent > tile` keeps the parent selector narrow; a bare `tile` selector makes
 //! every element a parent candidate, which is correct but slower.
 
 mod carriers;
+mod direct;
 mod meta;
 mod paths;
+mod read;
 mod rules;
 mod scan;
 mod splice;
@@ -238,23 +243,15 @@ fn find<'a>(
         ),
         None => None,
     };
-    let read = |carriers| scan::scan(input, chunk_size, lol_encoding, rules, carriers);
-    let exact = |missed| -> Result<scan::Scan, NotListing> {
-        let scan = read(Some(&rules.carriers.exact)).map_err(NotListing::Parse)?;
-        rules.carriers.learn(input, &scan, missed);
-        Ok(scan)
-    };
-    let scan = match rules.carriers.plan() {
-        carriers::Plan::Exact => exact(None)?,
-        carriers::Plan::Narrowed(learned) => {
-            let scan = read(learned.selector()).map_err(NotListing::Parse)?;
-            if rules.carriers.complete(input, &scan) {
-                scan
-            } else {
-                exact(Some((&learned, &scan)))?
-            }
-        }
-    };
+    let scan = read::read(
+        read::Page {
+            input,
+            chunk_size,
+            encoding: lol_encoding,
+            rules,
+        },
+        rules.carriers.plan(),
+    )?;
     check_closed(input, &scan)?;
     if scan.tiles.is_empty() {
         return Err(NotListing::NoTiles);

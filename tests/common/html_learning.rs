@@ -64,3 +64,37 @@ fn empty_tiles_and_companions_end_at_their_own_end_tag() {
         "<div><textarea data-id=b></text></textarea><textarea data-id=a></textarea></div>"
     );
 }
+
+#[test]
+fn carriers_read_from_the_bytes_match_lol_html_or_defer_to_it() {
+    let r = rules("ul > li", "data-id");
+    // Carriers right inside the tiles: later pages are read without a carrier selector.
+    let first = "<ul><li><span data-id=1></span></li><li><span data-id=2></span></li></ul>";
+    assert_eq!(run(first, &r, &["2"]).1, reordered(1, 2, 1));
+    let ids = |page: &str| -> Vec<Option<String>> {
+        html::listing_ids(page.as_bytes(), None, &r)
+            .unwrap()
+            .concat()
+    };
+    let some = |list: &[&str]| -> Vec<Option<String>> {
+        list.iter().map(|id| Some((*id).to_owned())).collect()
+    };
+    // Text, comments, style text and attribute values that only look like carriers.
+    let decoys = "<ul><li><a title=\" data-id=no \">x</a><!-- <b data-id=no> -->\
+                  <style>b[data-id=no]{}</style><span data-id=1></span></li>\
+                  <li>data-id=no <i DATA-ID='2'></i></li><li><b>none</b></li></ul>";
+    assert_eq!(ids(decoys), [some(&["1", "2"]), vec![None]].concat());
+    // A script before a carrier is left to lol_html, which reads past it; so is every page
+    // after that.
+    let script = "<ul><li><script>'<b data-id=no>'</script><span data-id=1></span></li>\
+                  <li><span data-id=2></span></li></ul>";
+    assert_eq!(ids(script), some(&["1", "2"]));
+    assert_eq!(ids(decoys), [some(&["1", "2"]), vec![None]].concat());
+    let (out, outcome) = run(script, &r, &["2"]);
+    assert_eq!(outcome, reordered(1, 2, 1));
+    assert_eq!(
+        out,
+        "<ul><li><span data-id=2></span></li>\
+         <li><script>'<b data-id=no>'</script><span data-id=1></span></li></ul>"
+    );
+}

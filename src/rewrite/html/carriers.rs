@@ -22,8 +22,13 @@
 //!   A miss is impossible without such an occurrence, so if there is none the result is the
 //!   exact one; otherwise the page is read again with the exact selector and the new names
 //!   are learned. Text that merely looks like the attribute costs that second read, never a
-//!   wrong id.
+//!   wrong id;
+//! - when the carriers of the last exactly read page sat on average within [`DIRECT_REACH`]
+//!   bytes of their tiles' start tags, pages are read with no carrier selector at all and the
+//!   carriers are read from the tiles' bytes (`direct`); the first page whose markup that
+//!   reader is unsure of is read with the narrowed selector, and so is every page after it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
@@ -44,6 +49,11 @@ const MAX_PATHS: usize = 8;
 /// show its variants; one missed later is learned when a read misses it.
 const MAX_WALKS: usize = 16;
 
+/// How far into a tile, on average, carriers may sit for `direct` to read them from the bytes
+/// instead of lol_html's selector, in bytes. Reading costs per tag before the carrier, the
+/// selector per carrier; see BENCHMARKS.md "HTML rewrite" for the measurements.
+const DIRECT_REACH: usize = 256;
+
 /// The kinds of paths, in order of preference: with `:nth-child` places, with names only.
 const PLACED: usize = 0;
 const NAMED: usize = 1;
@@ -63,6 +73,9 @@ pub(super) struct Carriers {
     /// `*`, for the path pass.
     every: Selector,
     learned: ArcSwapOption<Learned>,
+    /// Cleared for good once a page's carriers could not be read from its bytes: the
+    /// storefront's tiles hold markup outside what `direct` reads (scripts, SVG icons).
+    direct: AtomicBool,
 }
 
 /// Carrier tag names and paths seen so far and the selector for them.
@@ -81,6 +94,9 @@ pub(super) struct Learned {
     by_path: Option<usize>,
     /// Too many names, or one lol_html cannot take: read every page exactly.
     exact: bool,
+    /// The carriers of the last exactly read page sat close enough to their tiles' start tags
+    /// for reading them from the bytes to beat lol_html's selector (see [`DIRECT_REACH`]).
+    near: bool,
 }
 
 impl Learned {
@@ -94,6 +110,9 @@ impl Learned {
 pub(super) enum Plan {
     /// The exact selector.
     Exact,
+    /// No carrier selector: carriers are read from the tiles' bytes (see `direct`); if that
+    /// is unsure, the narrowed selector as in [`Plan::Narrowed`].
+    Direct(Arc<Learned>),
     /// The narrowed selector, to be checked with [`Carriers::complete`].
     Narrowed(Arc<Learned>),
 }
@@ -118,14 +137,24 @@ impl Carriers {
             attr_len: attr.len(),
             every: "*".parse().map_err(|e| format!("\"*\": {e}"))?,
             learned: ArcSwapOption::empty(),
+            direct: AtomicBool::new(true),
         })
     }
 
     pub(super) fn plan(&self) -> Plan {
         match self.learned.load_full() {
-            Some(learned) if !learned.exact => Plan::Narrowed(learned),
-            _ => Plan::Exact,
+            Some(learned) if learned.exact => Plan::Exact,
+            Some(learned) if learned.near && self.direct.load(Ordering::Relaxed) => {
+                Plan::Direct(learned)
+            }
+            Some(learned) => Plan::Narrowed(learned),
+            None => Plan::Exact,
         }
+    }
+
+    /// Stops reading carriers from the bytes: a page had tiles `direct` cannot read.
+    pub(super) fn not_direct(&self) {
+        self.direct.store(false, Ordering::Relaxed);
     }
 
     /// True if a page read with a narrowed selector got every tile's first carrier.
@@ -236,7 +265,12 @@ impl Carriers {
                 *kind = None;
             }
         }
-        if current.is_some() && names.len() == names_before && count(&paths) == paths_before {
+        let near = is_near(scan);
+        if current.is_some()
+            && names.len() == names_before
+            && count(&paths) == paths_before
+            && current.as_ref().is_some_and(|l| l.near == near)
+        {
             return;
         }
         let by_path = [PLACED, NAMED].into_iter().find_map(|kind| {
@@ -261,6 +295,7 @@ impl Carriers {
             selector,
             by_path,
             exact,
+            near,
         })));
     }
 
@@ -290,6 +325,18 @@ impl Carriers {
         }
         text.parse().ok()
     }
+}
+
+/// Whether the tiles' carriers start on average at most [`DIRECT_REACH`] bytes after their
+/// tiles' start tags (tiles carrying their own ids count as 0).
+fn is_near(scan: &Scan) -> bool {
+    let tiles = scan.tiles.len().max(1);
+    let reach: usize = scan
+        .tiles
+        .iter()
+        .filter_map(|t| Some(t.carrier?.saturating_sub(t.tag_end)))
+        .sum();
+    reach / tiles <= DIRECT_REACH
 }
 
 /// Inserts `item` into the sorted `list` unless present.

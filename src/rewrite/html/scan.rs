@@ -25,6 +25,9 @@ pub(super) const MEMORY_LIMIT: usize = 16 << 20;
 /// Tiles a listing page often has (Shopify shows 24-50 per page), for presizing.
 const TYPICAL_TILES: usize = 32;
 
+/// What lol_html's `namespace_uri` says of HTML elements.
+const HTML_NAMESPACE: &str = "http://www.w3.org/1999/xhtml";
+
 /// Marks a tile whose end tag has not been seen.
 const OPEN: usize = usize::MAX;
 
@@ -50,6 +53,9 @@ pub(super) struct Tile {
     pub carrier: Option<usize>,
     /// The tile's own `class` attribute.
     pub class: Option<ClassAttr>,
+    /// An HTML element whose content is in the tokenizer's data state, so that its carrier
+    /// can be read from its bytes (see `direct`).
+    pub readable: bool,
 }
 
 /// Where a tile's `class` attribute sits.
@@ -139,6 +145,8 @@ pub(super) fn scan(
             id: None,
             carrier: None,
             class: None,
+            readable: el.namespace_uri() == HTML_NAMESPACE
+                && super::direct::readable_content(super::tag_name(&input[loc.start + 1..])),
         };
         let slots = scan.slot_attrs.len();
         scan.slot_attrs.resize(slots + stride, None);
