@@ -3,6 +3,7 @@
 //! spacing), a carrier read from the bytes is the one lol_html's exact carrier selector finds.
 
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 use super::super::{rules, scan, HtmlSpec, Rules};
 use super::{first_carrier, Carrier};
@@ -166,7 +167,14 @@ fn gen_content() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    // Failing cases are kept beside this file, not in a top-level folder.
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions"
+        ))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn agrees_with_lol_html_whenever_it_is_sure(content in gen_content()) {
