@@ -328,13 +328,18 @@ impl Carriers {
 }
 
 /// Whether the tiles' carriers start on average at most [`DIRECT_REACH`] bytes after their
-/// tiles' start tags (tiles carrying their own ids count as 0).
+/// tiles' start tags: tiles carrying their own ids count as 0, tiles without any id at their
+/// whole length (`direct` reads all of it to find nothing).
 fn is_near(scan: &Scan) -> bool {
     let tiles = scan.tiles.len().max(1);
     let reach: usize = scan
         .tiles
         .iter()
-        .filter_map(|t| Some(t.carrier?.saturating_sub(t.tag_end)))
+        .map(|t| match (t.carrier, &t.id) {
+            (Some(carrier), _) => carrier.saturating_sub(t.tag_end),
+            (None, Some(_)) => 0,
+            (None, None) => t.content_end.saturating_sub(t.tag_end),
+        })
         .sum();
     reach / tiles <= DIRECT_REACH
 }

@@ -48,6 +48,20 @@ const TEXT_ELEMENTS: [&[u8]; 8] = [
 /// (never ends), foreign content (CDATA sections, no text elements).
 const OTHER_RULES: [&[u8]; 4] = [b"script", b"plaintext", b"svg", b"math"];
 
+/// Elements whose end tag leaves an SVG or MathML integration point (lol_html's
+/// `check_integration_point_exit`).
+const INTEGRATION_POINTS: [&[u8]; 9] = [
+    b"title",
+    b"desc",
+    b"foreignobject",
+    b"mi",
+    b"mo",
+    b"mn",
+    b"ms",
+    b"mtext",
+    b"annotation-xml",
+];
+
 /// Whether the content of an HTML element named `name` is in the data state, so that
 /// [`first_carrier`] can read it.
 pub(super) fn readable_content(name: &[u8]) -> bool {
@@ -74,6 +88,11 @@ pub(super) fn first_carrier(input: &[u8], from: usize, to: usize, attr: &[u8]) -
                     return Carrier::Unsure;
                 }
                 if is_one_of(name, &TEXT_ELEMENTS) {
+                    // lol_html leaves such a tag in the data state or in the element's text
+                    // state depending on how it lexed it.
+                    if tag.value_cut {
+                        return Carrier::Unsure;
+                    }
                     match text_end(bytes, tag.end, name) {
                         Some(end_tag) => end_tag,
                         None => return Carrier::Unsure,
@@ -84,6 +103,11 @@ pub(super) fn first_carrier(input: &[u8], from: usize, to: usize, attr: &[u8]) -
             }
             Some(b'/') => match bytes.get(open + 2) {
                 Some(b) if b.is_ascii_alphabetic() => match tag(bytes, open + 2, attr) {
+                    // Ending one of these can take lol_html back into foreign content when
+                    // the tile sits in an SVG or MathML integration point.
+                    Some(tag) if is_one_of(&bytes[tag.name.clone()], &INTEGRATION_POINTS) => {
+                        return Carrier::Unsure
+                    }
                     Some(tag) => tag.end,
                     None => return Carrier::Unsure,
                 },
@@ -112,6 +136,8 @@ struct Tag {
     found: Option<Range<usize>>,
     /// After its `>`.
     end: usize,
+    /// An `=` was followed by the tag's `>` (a missing attribute value).
+    value_cut: bool,
 }
 
 /// Reads the tag whose name starts at `start` (the tag name, then the before/after attribute
@@ -122,6 +148,7 @@ fn tag(bytes: &[u8], start: usize, attr: &[u8]) -> Option<Tag> {
     let mut at = start + bytes[start..].iter().position(|&b| delimits(b))?;
     let name = start..at;
     let mut found = None;
+    let mut value_cut = false;
     loop {
         // Before attribute name: whitespace and a `/` not followed by `>` are skipped.
         match *bytes.get(at)? {
@@ -134,6 +161,7 @@ fn tag(bytes: &[u8], start: usize, attr: &[u8]) -> Option<Tag> {
                     name,
                     found,
                     end: at + 2,
+                    value_cut,
                 })
             }
             b'>' => {
@@ -141,6 +169,7 @@ fn tag(bytes: &[u8], start: usize, attr: &[u8]) -> Option<Tag> {
                     name,
                     found,
                     end: at + 1,
+                    value_cut,
                 })
             }
             _ => {}
@@ -167,7 +196,7 @@ fn tag(bytes: &[u8], start: usize, attr: &[u8]) -> Option<Tag> {
                     at = close + 1;
                 }
                 // A missing value (lol_html reports none): the `>` ends the tag.
-                b'>' => {}
+                b'>' => value_cut = true,
                 _ => {
                     let end = at
                         + bytes[at..]

@@ -76,7 +76,7 @@ fn reads_the_first_carrier_past_what_only_looks_like_one() {
         "<!----><!-->",
         "<!---><!-- -- --!x --!>",
         "<style>.x[data-id=1]{}</style >",
-        "<TITLE><b data-id=1></title\n>",
+        "<NOSCRIPT><b data-id=1></noscript\n>",
         "<textarea></textareax data-id=1></TEXTAREA>",
         "</a title=\">\" data-id=1>",
         "</>",
@@ -105,6 +105,11 @@ fn leaves_other_markup_to_lol_html() {
         "<style><i data-id=2>",
         "<!-- <i data-id=2>",
         "<a title=\"<i data-id=2>",
+        "<style x=><!--</style><i data-id=2>-->",
+        "<title x= ></title><i data-id=2>",
+        "<b>x</title><i data-id=2>",
+        "</foreignObject><i data-id=2>",
+        "</mtext><i data-id=2>",
     ] {
         assert_eq!(direct(content), Carrier::Unsure, "{content}");
     }
@@ -147,13 +152,17 @@ const PIECES: &[&str] = &[
     "<!-- -- -->",
     "<style>i[data-id={}]</style>",
     "<STYLE><i data-id={}></style >",
-    "<title><i data-id={}></title/>",
+    "<iframe><i data-id={}></IFRAME/>",
     "<textarea></textarea_ data-id={}></textarea>",
     "<noscript><i data-id={}></noscript>",
     "<xmp></xmp>",
     "<template><i data-id={}></template>",
     "<script>x</script>",
     "<svg></svg>",
+    "<!--<!-->",
+    "<!----!->",
+    "<!--!>",
+    "<a\x0cdata-id={}\x00>",
     "<!x>",
 ];
 
@@ -170,6 +179,7 @@ proptest! {
     // Failing cases are kept beside this file, not in a top-level folder.
     #![proptest_config(ProptestConfig {
         cases: 2000,
+        max_global_rejects: 10_000,
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
             "proptest-regressions"
         ))),

@@ -53,8 +53,8 @@ pub(super) struct Tile {
     pub carrier: Option<usize>,
     /// The tile's own `class` attribute.
     pub class: Option<ClassAttr>,
-    /// An HTML element whose content is in the tokenizer's data state, so that its carrier
-    /// can be read from its bytes (see `direct`).
+    /// An HTML element whose own name leaves its content in the tokenizer's data state, a
+    /// precondition for reading its carrier from its bytes (`direct` checks the rest).
     pub readable: bool,
 }
 
