@@ -7,9 +7,10 @@
 //! found the tiles, the carrier is the first start tag in the tile's content that carries the
 //! attribute, and inside a tile that is HTML, the content is in the tokenizer's data state:
 //! a few rules of the HTML tokenizer (tags and their attributes, end tags, comments, the text
-//! of `<style>`, `<title>` and their kin) say where every start tag is. Anything outside that
-//! subset (a `<script>`, `<svg>` or `<math>` element, `<!DOCTYPE` or CDATA, `<?`, a tag that
-//! runs past the tile) is [`Carrier::Unsure`], and the caller reads the page with lol_html's
+//! of `<style>`, `<textarea>` and their kin) say where every start tag is. Anything outside
+//! that subset (a `<script>`, `<svg>` or `<math>` element, `<!DOCTYPE` or CDATA, `<?`, an end
+//! tag that may leave an SVG or MathML integration point, a tag that runs past the tile) is
+//! [`Carrier::Unsure`], and the caller reads the page with lol_html's
 //! carrier selector instead. Tested against lol_html's own reading (`direct_tests`).
 
 use std::ops::Range;
@@ -145,7 +146,7 @@ struct Tag {
 /// `bytes` does.
 fn tag(bytes: &[u8], start: usize, attr: &[u8]) -> Option<Tag> {
     let delimits = |b: u8| is_html_space(b) || b == b'/' || b == b'>';
-    let mut at = start + bytes[start..].iter().position(|&b| delimits(b))?;
+    let mut at = start + super::tag_name(&bytes[start..]).len();
     let name = start..at;
     let mut found = None;
     let mut value_cut = false;
@@ -156,19 +157,12 @@ fn tag(bytes: &[u8], start: usize, attr: &[u8]) -> Option<Tag> {
                 at += 1;
                 continue;
             }
-            b'/' => {
+            // `/>` or `>`.
+            b @ (b'/' | b'>') => {
                 return Some(Tag {
                     name,
                     found,
-                    end: at + 2,
-                    value_cut,
-                })
-            }
-            b'>' => {
-                return Some(Tag {
-                    name,
-                    found,
-                    end: at + 1,
+                    end: at + if b == b'/' { 2 } else { 1 },
                     value_cut,
                 })
             }
