@@ -12,7 +12,7 @@ use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
 
-use super::body::{boxed, full, Body, BoxError, IdleTimeoutBody};
+use super::body::{boxed, full, Body, BoxError};
 use super::codec::{self, CodecError, Coding};
 use super::passthrough::{downstream_response, send_to_origin, upstream_request};
 use super::{AppState, OriginError, ProxyError, RequestContext};
@@ -49,16 +49,18 @@ pub async fn serve(
     }
     let (view, pending) = begin(state, ctx, &req, category);
     let upstream = listing_request(state, ctx, req);
-    let resp = send_to_origin(state, ctx, upstream).await?;
+    // The client-facing head is shaped once, as for passthrough: hop-by-hop headers (the
+    // origin's `Transfer-Encoding` among them) never reach the client, whose framing is
+    // decided by the body reshelf sends.
+    let resp = downstream_response(state, send_to_origin(state, ctx, upstream).await?);
     let Some(pending) = pending else {
         // HEAD: the headers a GET would get, without a body or an event.
-        let mut head = downstream_response(state, resp);
+        let mut head = resp;
         head.headers_mut().remove(header::CONTENT_LENGTH);
         return Ok(finish(state, &view, head, None));
     };
     if let Err(reason) = rewritable(state, &resp, page) {
-        let streamed = downstream_response(state, resp);
-        return Ok(finish(state, &view, streamed, Some(reason)));
+        return Ok(finish(state, &view, resp, Some(reason)));
     }
     let (parts, wire) = match read_body(state, resp).await? {
         Read::Whole(parts, wire) => (parts, wire),
@@ -157,7 +159,7 @@ fn listing_request(
 }
 
 /// Whether the origin's answer is a listing body we may rewrite.
-fn rewritable(state: &AppState, resp: &Response<Incoming>, page: &Page) -> Result<(), Reason> {
+fn rewritable(state: &AppState, resp: &Response<Body>, page: &Page) -> Result<(), Reason> {
     if resp.status() != StatusCode::OK {
         return Err(Reason::OriginStatus);
     }
@@ -197,7 +199,7 @@ enum Read {
 }
 
 /// Reads the body up to `origin.max_rewrite_bytes`, within the origin timeout.
-async fn read_body(state: &AppState, resp: Response<Incoming>) -> Result<Read, ProxyError> {
+async fn read_body(state: &AppState, resp: Response<Body>) -> Result<Read, ProxyError> {
     let limit = state.config.origin.max_rewrite_bytes;
     let timeout = state.origin.timeout();
     let (parts, mut body) = resp.into_parts();
@@ -226,7 +228,7 @@ async fn read_body(state: &AppState, resp: Response<Incoming>) -> Result<Read, P
                 .into_iter()
                 .map(|c| Ok::<_, BoxError>(hyper::body::Frame::data(c))),
         );
-        let rest = http_body_util::BodyStream::new(IdleTimeoutBody::new(body, timeout));
+        let rest = http_body_util::BodyStream::new(body);
         let joined = boxed(http_body_util::StreamBody::new(prefix.chain(rest)));
         return Ok(Read::Oversize(Response::from_parts(parts, joined)));
     }

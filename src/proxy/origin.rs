@@ -22,7 +22,7 @@ pub enum OriginError {
     #[error("origin connection failed")]
     Protocol(#[source] hyper_util::client::legacy::Error),
     #[error("origin body failed")]
-    Body(#[source] hyper::Error),
+    Body(#[source] super::body::BoxError),
     #[error("cannot build the origin request URI")]
     Uri(#[source] http::Error),
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod binary;
 pub mod origin;
 pub mod shop;
+pub mod wire;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
