@@ -72,7 +72,7 @@ async fn start_origin() -> SocketAddr {
 
 /// Starts reshelf in front of `origin`, with one listing page that the bench never requests
 /// (at least one `[[pages]]` block is required) and Fashion.AI pointed at a dead port.
-async fn start_proxy(origin: SocketAddr) -> reshelf::proxy::Running {
+async fn start_proxy(origin: SocketAddr) -> reshelf::server::Running {
     let toml = format!(
         r#"
 [listen]
@@ -96,7 +96,7 @@ product_id = "data-product-id"
     let config =
         reshelf::config::Config::from_toml(&toml, &|name| env.get(name).map(|v| (*v).to_owned()))
             .expect("bench config is valid");
-    reshelf::proxy::start(config).await.expect("proxy starts")
+    reshelf::server::start(config).await.expect("proxy starts")
 }
 
 /// One keep-alive HTTP/1.1 client connection to `addr`.

@@ -61,7 +61,7 @@ pub fn main() -> ExitCode {
             Ok(cfg) => {
                 // Held until the process ends, so the runtime's last error line is written.
                 let _log = crate::telemetry::init(cfg.log.format);
-                run_runtime(crate::proxy::serve_until_signal(cfg, || load(&path)))
+                run_runtime(crate::server::serve_until_signal(cfg, || load(&path)))
             }
             Err(e) => config_failure(&e),
         },

@@ -1,6 +1,8 @@
 //! Who the shopper is: the session id from its cookie (minted when absent) and the optional
 //! user id from a cookie or an upstream auth header. Junk values are treated as absent and never
 //! forwarded to Fashion.AI.
+//!
+//! May depend on: `config`.
 
 use base64::Engine;
 use http::header::{self, HeaderMap, HeaderValue};
@@ -59,6 +61,19 @@ pub fn session_cookie(shopper: &Shopper, cfg: &config::Identity, https: bool) ->
         .secure(https)
         .build();
     HeaderValue::try_from(cookie.to_string()).expect("cookie names and minted ids are ASCII")
+}
+
+/// Adds the `Set-Cookie` of a minted session to a response's `headers`; nothing when the
+/// shopper's session came from the request. The one place a session cookie is set.
+pub fn set_cookie_if_minted(
+    headers: &mut HeaderMap,
+    shopper: &Shopper,
+    cfg: &config::Identity,
+    https: bool,
+) {
+    if shopper.minted {
+        headers.append(header::SET_COOKIE, session_cookie(shopper, cfg, https));
+    }
 }
 
 /// 128 random bits, URL-safe base64 without padding (22 characters).

@@ -1,5 +1,14 @@
 //! Prometheus metrics: one [`Metrics`] struct registered on its own [`Registry`], held in app
 //! state. Label values are bounded: route kinds, outcomes, reasons and status classes only.
+//! Call sites record through the typed recorders ([`Metrics::listing_page`],
+//! [`Metrics::request_done`], [`Metrics::origin_answered`]) rather than label arrays.
+//!
+//! May depend on: `kit` (route kinds and verdicts are its labels).
+
+use std::time::Duration;
+
+use crate::kit::context::RouteKind;
+use crate::kit::verdict::Verdict;
 
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
@@ -12,8 +21,8 @@ const LATENCY_BUCKETS: &[f64] = &[
     2.5, 5.0, 15.0,
 ];
 
-/// Every metric reshelf exports. Names are the contract of `spec/interface.md` and
-/// `deploy/grafana/metric-names.txt`.
+/// Every metric reshelf exports. Names are the contract of the README ("Operations basics")
+/// and `deploy/grafana/metric-names.txt`.
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
@@ -205,6 +214,34 @@ impl Metrics {
             .with_label_values(&[env!("CARGO_PKG_VERSION")])
             .set(1);
         metrics
+    }
+
+    /// One listing page's verdict, in `reshelf_listing_pages_total`.
+    pub fn listing_page(&self, verdict: Verdict) {
+        self.listing_pages
+            .with_label_values(&[verdict.outcome_label(), verdict.reason_label()])
+            .inc();
+    }
+
+    /// One public request done: its status class and whole duration.
+    pub fn request_done(&self, route: RouteKind, status: http::StatusCode, elapsed: Duration) {
+        self.requests
+            .with_label_values(&[route.label(), status_class(status)])
+            .inc();
+        self.request_duration
+            .with_label_values(&[route.label()])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// One origin request answered (or failed, with the `kind` label of its error) after
+    /// `elapsed`.
+    pub fn origin_answered(&self, route: RouteKind, elapsed: Duration, error: Option<&str>) {
+        self.origin_duration
+            .with_label_values(&[route.label()])
+            .observe(elapsed.as_secs_f64());
+        if let Some(kind) = error {
+            self.origin_errors.with_label_values(&[kind]).inc();
+        }
     }
 
     /// The registry in Prometheus text exposition format.

@@ -26,7 +26,7 @@ array = "/products"
 product_id = "id"
 "#;
 
-async fn setup(mode: Mode) -> (shop::Shop, FakeApi, reshelf::proxy::Running) {
+async fn setup(mode: Mode) -> (shop::Shop, FakeApi, reshelf::server::Running) {
     let shop = shop::start().await;
     let api = FakeApi::start(mode).await;
     let toml = config_toml(shop.server.addr, Some(&api.base_url()), PAGES)

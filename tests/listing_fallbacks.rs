@@ -14,7 +14,7 @@ async fn setup(
     mode: Mode,
     api_settings: &str,
     extra: &str,
-) -> (shop::Shop, FakeApi, reshelf::proxy::Running) {
+) -> (shop::Shop, FakeApi, reshelf::server::Running) {
     let shop = shop::start().await;
     let api = FakeApi::start(mode).await;
     let toml = config_toml(
@@ -27,7 +27,7 @@ async fn setup(
     (shop, api, proxy)
 }
 
-async fn view(proxy: &reshelf::proxy::Running, path: &str, session: &str) -> (String, String) {
+async fn view(proxy: &reshelf::server::Running, path: &str, session: &str) -> (String, String) {
     let resp = client()
         .get(format!("http://{}{path}", proxy.public_addr()))
         .header("cookie", format!("reshelf_sid={session}"))

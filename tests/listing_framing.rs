@@ -48,7 +48,7 @@ async fn origin(
     .await
 }
 
-async fn proxy_for(origin: &WireOrigin, api: &FakeApi) -> reshelf::proxy::Running {
+async fn proxy_for(origin: &WireOrigin, api: &FakeApi) -> reshelf::server::Running {
     let toml = config_toml(origin.addr, Some(&api.base_url()), PAGES)
         .replace("[fashionai]", "[fashionai]\ntimeout_ms = 1000");
     start_proxy(&toml).await

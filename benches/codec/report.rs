@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use reshelf::proxy::codec::{self, Coding};
+use reshelf::kit::codec::{self, Coding};
 
 use crate::{label, path_label, Page, PATHS};
 

@@ -42,7 +42,7 @@ product_id = "id"
 
 /// Everything the demo runs.
 pub struct Demo {
-    pub proxy: crate::proxy::Running,
+    pub proxy: crate::server::Running,
     pub sim: sim::SimHandle,
     pub shop: shop::ShopHandle,
 }
@@ -71,7 +71,7 @@ impl Demo {
         let env = HashMap::from([("RESHELF_DEMO_APP_TOKEN", token)]);
         let config =
             Config::from_toml(&text, &|name| env.get(name).cloned()).map_err(RunError::Config)?;
-        let proxy = crate::proxy::start(config).await?;
+        let proxy = crate::server::start(config).await?;
         Ok(Demo { proxy, sim, shop })
     }
 
@@ -84,7 +84,7 @@ impl Demo {
 
 /// Runs the demo until SIGINT/SIGTERM.
 pub async fn run(listen: SocketAddr) -> Result<(), RunError> {
-    let mut signals = crate::proxy::Signals::install()?;
+    let mut signals = crate::server::Signals::install()?;
     let demo = Demo::start(listen).await?;
     let public = demo.proxy.public_addr();
     println!("reshelf demo is running.");

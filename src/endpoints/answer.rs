@@ -2,14 +2,14 @@
 //! `{"products": [...]}` response with its private caching, session cookie and `X-Reshelf`.
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderValue};
 use http::Response;
 
+use super::Services;
 use crate::identity::{self, Shopper};
-use crate::proxy::body::{full, Body};
-use crate::proxy::AppState;
-
-const X_RESHELF: HeaderName = HeaderName::from_static("x-reshelf");
+use crate::kit::body::{full, Body};
+use crate::kit::headers::forwarded_https;
+use crate::kit::verdict::{Reason, Verdict, X_RESHELF};
 
 /// Which endpoint a request was for: the `endpoint` label of the endpoint metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl Endpoint {
 
 /// How an endpoint request ended: the `outcome` label of `reshelf_endpoint_requests_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum EndpointOutcome {
     /// Fashion.AI answered with at least one product (or a profile).
     Ok,
     /// Fashion.AI answered, with no products.
@@ -45,32 +45,46 @@ pub enum Outcome {
     RateLimited,
 }
 
-impl Outcome {
+impl EndpointOutcome {
     pub fn label(self) -> &'static str {
         match self {
-            Outcome::Ok => "ok",
-            Outcome::Empty => "empty",
-            Outcome::Timeout => "timeout",
-            Outcome::Error => "error",
-            Outcome::BadRequest => "bad_request",
-            Outcome::Unauthorized => "unauthorized",
-            Outcome::NotFound => "not_found",
-            Outcome::RateLimited => "rate_limited",
+            EndpointOutcome::Ok => "ok",
+            EndpointOutcome::Empty => "empty",
+            EndpointOutcome::Timeout => "timeout",
+            EndpointOutcome::Error => "error",
+            EndpointOutcome::BadRequest => "bad_request",
+            EndpointOutcome::Unauthorized => "unauthorized",
+            EndpointOutcome::NotFound => "not_found",
+            EndpointOutcome::RateLimited => "rate_limited",
+        }
+    }
+
+    /// What the shopper got, for `X-Reshelf`: products from Fashion.AI, or why not.
+    pub fn verdict(self) -> Verdict {
+        match self {
+            EndpointOutcome::Ok => Verdict::Personalized,
+            EndpointOutcome::Empty => Verdict::Native(Reason::Empty),
+            EndpointOutcome::Timeout => Verdict::Native(Reason::Timeout),
+            EndpointOutcome::Error
+            | EndpointOutcome::BadRequest
+            | EndpointOutcome::Unauthorized
+            | EndpointOutcome::NotFound
+            | EndpointOutcome::RateLimited => Verdict::Native(Reason::Error),
         }
     }
 
     /// `Ok` or `Empty` by whether there is anything to show.
     pub fn of_products(count: usize) -> Self {
         if count == 0 {
-            Outcome::Empty
+            EndpointOutcome::Empty
         } else {
-            Outcome::Ok
+            EndpointOutcome::Ok
         }
     }
 }
 
 /// Counts one request in `reshelf_endpoint_requests_total`.
-pub fn count(state: &AppState, endpoint: Endpoint, outcome: Outcome) {
+pub fn count(state: &Services<'_>, endpoint: Endpoint, outcome: EndpointOutcome) {
     state
         .metrics
         .endpoint_requests
@@ -102,27 +116,18 @@ pub fn private_json(body: Bytes) -> Response<Body> {
 /// shopper's), the session cookie when it was minted, and `X-Reshelf` saying whether the
 /// products came from Fashion.AI (`personalized`) or why not (`native; reason=...`).
 pub fn products(
-    state: &AppState,
+    state: &Services<'_>,
     request: &HeaderMap,
     shopper: &Shopper,
     json: Vec<u8>,
-    outcome: Outcome,
+    outcome: EndpointOutcome,
 ) -> Response<Body> {
     let mut resp = private_json(json.into());
     let headers = resp.headers_mut();
-    if shopper.minted {
-        let https = crate::proxy::headers::forwarded_https(request);
-        let cookie = identity::session_cookie(shopper, &state.config.identity, https);
-        headers.append(header::SET_COOKIE, cookie);
-    }
+    let https = forwarded_https(request);
+    identity::set_cookie_if_minted(headers, shopper, &state.config.identity, https);
     if state.config.listen.debug_header {
-        let value = match outcome {
-            Outcome::Ok => HeaderValue::from_static("personalized"),
-            Outcome::Empty => HeaderValue::from_static("native; reason=empty"),
-            Outcome::Timeout => HeaderValue::from_static("native; reason=timeout"),
-            _ => HeaderValue::from_static("native; reason=error"),
-        };
-        headers.insert(X_RESHELF, value);
+        headers.insert(X_RESHELF, outcome.verdict().header_value());
     }
     resp
 }

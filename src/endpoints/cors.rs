@@ -6,7 +6,7 @@
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Response, StatusCode};
 
-use crate::proxy::body::{empty, Body};
+use crate::kit::body::{empty, Body};
 
 /// How long a browser may reuse a preflight answer, in seconds.
 const PREFLIGHT_MAX_AGE: &str = "600";

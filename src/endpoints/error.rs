@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use http::{header, HeaderValue, Response, StatusCode};
 
-use super::answer::Outcome;
+use super::answer::EndpointOutcome;
 use super::upstream::UpstreamError;
-use crate::proxy::body::{full, Body};
+use crate::kit::body::{full, Body};
 
 /// Longest search query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -83,20 +83,20 @@ impl EndpointError {
     }
 
     /// The `outcome` label of `reshelf_endpoint_requests_total` for this error.
-    pub fn outcome(&self) -> Outcome {
+    pub fn outcome(&self) -> EndpointOutcome {
         match self {
-            EndpointError::NotFound | EndpointError::ProfileNotFound => Outcome::NotFound,
+            EndpointError::NotFound | EndpointError::ProfileNotFound => EndpointOutcome::NotFound,
             EndpointError::MethodNotAllowed
             | EndpointError::MissingQuery
             | EndpointError::QueryTooLong
             | EndpointError::SizeTooLong
             | EndpointError::ControlCharacters
             | EndpointError::BadProductId
-            | EndpointError::InvalidEmail => Outcome::BadRequest,
-            EndpointError::RateLimited { .. } => Outcome::RateLimited,
-            EndpointError::Unauthorized => Outcome::Unauthorized,
-            EndpointError::UpstreamTimeout(_) => Outcome::Timeout,
-            EndpointError::Busy | EndpointError::Upstream(_) => Outcome::Error,
+            | EndpointError::InvalidEmail => EndpointOutcome::BadRequest,
+            EndpointError::RateLimited { .. } => EndpointOutcome::RateLimited,
+            EndpointError::Unauthorized => EndpointOutcome::Unauthorized,
+            EndpointError::UpstreamTimeout(_) => EndpointOutcome::Timeout,
+            EndpointError::Busy | EndpointError::Upstream(_) => EndpointOutcome::Error,
         }
     }
 

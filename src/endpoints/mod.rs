@@ -6,7 +6,7 @@
 //! | --- | --- | --- |
 //! | `GET {prefix}/shop-the-look/{productId}` | public | [`shop_the_look`] |
 //! | `GET {prefix}/search?query=Q[&size=S]` | public | [`search`] |
-//! | `GET /profiles/email/{email}` (admin bearer token) | admin | [`profile`] |
+//! | `GET /profiles/email/{email}` (admin bearer token) | admin | `admin::profile`, on this machinery |
 //!
 //! The public endpoints share: a per-client rate limit ([`limit`]), one bound on Fashion.AI
 //! calls in flight ([`upstream`]), the optional CORS allowlist ([`cors`]), and the metrics
@@ -14,36 +14,61 @@
 //! `reshelf_endpoint_upstream_duration_seconds{endpoint}` and
 //! `reshelf_rate_limited_total{endpoint}`. Unknown paths under the prefix are 404, methods
 //! other than GET 405, both as small JSON errors.
+//!
+//! May depend on: `kit`, `config`, `metrics`, `identity`, `ranking` (the Fashion.AI client).
+//! What it reads of the application state comes in as [`Services`]; `app` holds
+//! [`EndpointState`], and the router (`proxy`) and `admin` call in.
 
 pub mod answer;
 pub mod cors;
 mod error;
 pub mod limit;
-pub mod profile;
 pub mod search;
 pub mod shop_the_look;
 pub mod upstream;
 
-use std::time::Instant;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use http::{Method, Request, Response};
-use hyper::body::Incoming;
 use tokio::sync::Semaphore;
 
-pub use answer::{Endpoint, Outcome};
+pub use answer::{count, private_json, Endpoint, EndpointOutcome};
 pub use error::{EndpointError, MAX_QUERY_CHARS, MAX_SIZE_CHARS};
+pub use upstream::{call as call_upstream, UpstreamError};
 
-use crate::config;
-use crate::proxy::body::Body;
-use crate::proxy::{AppState, RequestContext};
+use crate::config::{self, Config};
+use crate::kit::body::Body;
+use crate::kit::context::RequestContext;
+use crate::kit::headers;
+use crate::metrics::Metrics;
+use crate::ranking::client::FashionAi;
+
+/// Profile JSON by SHA-256 of the normalised address (the admin listener's profile lookups).
+pub type ProfileCache = moka::future::Cache<[u8; 32], Bytes>;
+
+/// How long a profile is reused: 5 minutes.
+pub const PROFILE_TTL: Duration = Duration::from_secs(300);
+/// Memory bound of the profile cache, in bytes of profile JSON: 32 MiB.
+pub const PROFILE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+fn profile_cache() -> ProfileCache {
+    moka::future::Cache::builder()
+        .max_capacity(PROFILE_CACHE_BYTES)
+        .weigher(|_, v: &Bytes| u32::try_from(v.len()).unwrap_or(u32::MAX))
+        .time_to_live(PROFILE_TTL)
+        .build()
+}
 
 /// What the endpoints keep between requests: rate-limit buckets, the in-flight bound, and the
-/// look and profile caches. One per proxy, in [`AppState`].
+/// look and profile caches. One per proxy, in the application state.
 pub struct EndpointState {
     limiter: limit::RateLimiter,
     in_flight: Semaphore,
     looks: shop_the_look::LookCache,
-    profiles: profile::ProfileCache,
+    /// Filled and read by `admin::profile`.
+    pub profiles: ProfileCache,
 }
 
 impl EndpointState {
@@ -52,48 +77,63 @@ impl EndpointState {
             limiter: limit::RateLimiter::new(cfg.rate_limit_per_minute),
             in_flight: upstream::in_flight_bound(),
             looks: shop_the_look::cache(),
-            profiles: profile::cache(),
+            profiles: profile_cache(),
         }
     }
 }
 
-/// A public endpoint, by path below the prefix.
-enum Route<'a> {
+/// What an endpoint may use of the application state, lent for one request.
+pub struct Services<'a> {
+    pub config: &'a Config,
+    pub metrics: &'a Metrics,
+    pub fashionai: &'a FashionAi,
+    pub endpoints: &'a EndpointState,
+}
+
+impl Services<'_> {
+    /// Whether `X-Forwarded-*` from this peer is believed (`endpoints.trusted_proxies`).
+    pub fn peer_is_trusted(&self, ip: IpAddr) -> bool {
+        headers::is_trusted(&self.config.endpoints.trusted_proxies, ip)
+    }
+}
+
+/// A public endpoint call, by path below the prefix.
+enum EndpointCall<'a> {
     ShopTheLook(&'a str),
     Search,
 }
 
-impl Route<'_> {
+impl EndpointCall<'_> {
     fn endpoint(&self) -> Endpoint {
         match self {
-            Route::ShopTheLook(_) => Endpoint::ShopTheLook,
-            Route::Search => Endpoint::Search,
+            EndpointCall::ShopTheLook(_) => Endpoint::ShopTheLook,
+            EndpointCall::Search => Endpoint::Search,
         }
     }
 }
 
 /// Serves a request under the endpoints prefix on the public listener. Every refusal is
-/// answered here as a JSON error (with the CORS headers the origin earned, so the frontend can
-/// read it), so the result is always `Ok`.
-pub async fn serve(
-    state: &AppState,
+/// answered here as a JSON error, with the CORS headers the origin earned so the frontend can
+/// read it.
+pub async fn serve<B>(
+    state: &Services<'_>,
     ctx: &RequestContext,
-    req: Request<Incoming>,
-) -> Result<Response<Body>, EndpointError> {
+    req: Request<B>,
+) -> Response<Body> {
     let cors = cors::Cors::check(&state.config.endpoints.cors_origins, req.headers());
     if let Some(preflight) = cors.preflight(req.method(), req.headers()) {
-        return Ok(preflight);
+        return preflight;
     }
     let path = req.uri().path();
     let below = path
         .strip_prefix(state.config.endpoints.prefix.as_str())
         .unwrap_or("");
     let route = match below {
-        "/search" => Some(Route::Search),
+        "/search" => Some(EndpointCall::Search),
         other => other
             .strip_prefix("/shop-the-look/")
             .filter(|id| !id.contains('/'))
-            .map(Route::ShopTheLook),
+            .map(EndpointCall::ShopTheLook),
     };
     let mut resp = match route {
         None => EndpointError::NotFound.into_response(),
@@ -112,16 +152,16 @@ pub async fn serve(
         }
     };
     cors.decorate(&mut resp);
-    Ok(resp)
+    resp
 }
 
 /// Method, rate limit, then the endpoint itself.
-async fn answer(
-    state: &AppState,
+async fn answer<B>(
+    state: &Services<'_>,
     ctx: &RequestContext,
-    req: &Request<Incoming>,
-    route: Route<'_>,
-) -> Result<(Response<Body>, Outcome), EndpointError> {
+    req: &Request<B>,
+    route: EndpointCall<'_>,
+) -> Result<(Response<Body>, EndpointOutcome), EndpointError> {
     if req.method() != Method::GET {
         return Err(EndpointError::MethodNotAllowed);
     }
@@ -136,7 +176,9 @@ async fn answer(
         return Err(EndpointError::RateLimited { retry_after });
     }
     match route {
-        Route::ShopTheLook(raw_id) => shop_the_look::answer(state, req.headers(), raw_id).await,
-        Route::Search => search::answer(state, req.headers(), req.uri().query()).await,
+        EndpointCall::ShopTheLook(raw_id) => {
+            shop_the_look::answer(state, req.headers(), raw_id).await
+        }
+        EndpointCall::Search => search::answer(state, req.headers(), req.uri().query()).await,
     }
 }

@@ -7,13 +7,13 @@ use http::header::HeaderMap;
 use http::Response;
 use serde::{Deserialize, Serialize};
 
-use super::answer::{self, Endpoint, Outcome};
+use super::answer::{self, Endpoint, EndpointOutcome};
 use super::error::{MAX_QUERY_CHARS, MAX_SIZE_CHARS};
 use super::upstream::{self, UpstreamError};
 use super::EndpointError;
+use super::Services;
 use crate::identity;
-use crate::proxy::body::Body;
-use crate::proxy::AppState;
+use crate::kit::body::Body;
 use crate::ranking::client::ApiError;
 
 /// Most products answered (seed 003).
@@ -117,10 +117,10 @@ fn safe_url(url: &str) -> bool {
 
 /// Answers a search request.
 pub(super) async fn answer(
-    state: &AppState,
+    state: &Services<'_>,
     headers: &HeaderMap,
     raw_query: Option<&str>,
-) -> Result<(Response<Body>, Outcome), EndpointError> {
+) -> Result<(Response<Body>, EndpointOutcome), EndpointError> {
     let params = params(raw_query)?;
     let shopper = identity::identify(headers, &state.config.identity);
     let budget = state.config.endpoints.search_timeout;
@@ -133,14 +133,14 @@ pub(super) async fn answer(
     };
     let (found, outcome) = match found {
         Ok(found) => {
-            let outcome = Outcome::of_products(found.len());
+            let outcome = EndpointOutcome::of_products(found.len());
             (found, outcome)
         }
         Err(e) => {
             tracing::debug!(error = %crate::telemetry::error_chain(&e), "search failed");
             let outcome = match e {
-                UpstreamError::Timeout(_) => Outcome::Timeout,
-                UpstreamError::Busy | UpstreamError::Api(_) => Outcome::Error,
+                UpstreamError::Timeout(_) => EndpointOutcome::Timeout,
+                UpstreamError::Busy | UpstreamError::Api(_) => EndpointOutcome::Error,
             };
             (Vec::new(), outcome)
         }

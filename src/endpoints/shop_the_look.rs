@@ -11,12 +11,12 @@ use http::header::HeaderMap;
 use http::Response;
 use percent_encoding::percent_decode_str;
 
-use super::answer::{self, Endpoint, Outcome};
+use super::answer::{self, Endpoint, EndpointOutcome};
 use super::upstream::{self, UpstreamError};
 use super::EndpointError;
+use super::Services;
 use crate::identity;
-use crate::proxy::body::Body;
-use crate::proxy::AppState;
+use crate::kit::body::Body;
 use crate::ranking::client::EventBody;
 
 /// How long a session's look for a product is reused: 60 s.
@@ -40,10 +40,10 @@ pub(super) fn cache() -> LookCache {
 
 /// Answers a shop-the-look request for the still percent-encoded `raw_id` path segment.
 pub(super) async fn answer(
-    state: &AppState,
+    state: &Services<'_>,
     headers: &HeaderMap,
     raw_id: &str,
-) -> Result<(Response<Body>, Outcome), EndpointError> {
+) -> Result<(Response<Body>, EndpointOutcome), EndpointError> {
     let id = product_id(raw_id)?;
     let shopper = identity::identify(headers, &state.config.identity);
     let budget = state.config.endpoints.shop_the_look_timeout;
@@ -67,14 +67,14 @@ pub(super) async fn answer(
         .await;
     let (ids, outcome) = match looked {
         Ok(ids) => {
-            let outcome = Outcome::of_products(ids.len());
+            let outcome = EndpointOutcome::of_products(ids.len());
             (ids, outcome)
         }
         Err(e) => {
             tracing::debug!(error = %crate::telemetry::error_chain(&*e), "shopTheLook failed");
             let outcome = match *e {
-                UpstreamError::Timeout(_) => Outcome::Timeout,
-                UpstreamError::Busy | UpstreamError::Api(_) => Outcome::Error,
+                UpstreamError::Timeout(_) => EndpointOutcome::Timeout,
+                UpstreamError::Busy | UpstreamError::Api(_) => EndpointOutcome::Error,
             };
             (Arc::from([]), outcome)
         }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use super::answer::Endpoint;
-use crate::proxy::AppState;
+use super::Services;
 use crate::ranking::client::ApiError;
 
 /// Most Fashion.AI calls the endpoints have in flight at once, all three together. Past it a
@@ -33,8 +33,8 @@ pub(super) fn in_flight_bound() -> Semaphore {
 
 /// Runs `call` under a permit and within `budget`; a call past the budget is dropped (and with
 /// it the HTTP request), never left running in the background.
-pub(super) async fn call<T, F>(
-    state: &AppState,
+pub async fn call<T, F>(
+    state: &Services<'_>,
     endpoint: Endpoint,
     budget: Duration,
     call: F,

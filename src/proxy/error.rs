@@ -3,23 +3,18 @@
 
 use http::{header, Response, StatusCode};
 
-use super::body::{full, Body};
-use super::origin::OriginError;
+use crate::kit::body::{full, Body};
+use crate::origin::OriginError;
 
 /// Why reshelf answered a request itself instead of relaying the origin.
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
     #[error("origin request failed")]
     Origin(#[from] OriginError),
-    #[error("endpoint request refused")]
-    Endpoint(#[from] crate::endpoints::EndpointError),
-    #[error("request has no usable path")]
-    BadRequest(#[source] http::Error),
 }
 
 impl ProxyError {
-    /// The status for this error: 504 for an origin that timed out, 502 for one that failed,
-    /// 400 for a request we cannot forward.
+    /// The status for this error: 504 for an origin that timed out, 502 for one that failed.
     pub fn status(&self) -> StatusCode {
         match self {
             ProxyError::Origin(OriginError::Timeout(_)) => StatusCode::GATEWAY_TIMEOUT,
@@ -29,16 +24,11 @@ impl ProxyError {
                 | OriginError::Body(_)
                 | OriginError::Uri(_),
             ) => StatusCode::BAD_GATEWAY,
-            ProxyError::Endpoint(e) => e.status(),
-            ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
         }
     }
 
     /// A small plain-text error page; never includes internal detail beyond the request id.
     pub fn into_response(&self, request_id: &str) -> Response<Body> {
-        if let ProxyError::Endpoint(e) = self {
-            return e.into_response();
-        }
         let status = self.status();
         let text = format!(
             "{} {}\nThe shop could not answer this request. Request id: {}\n",

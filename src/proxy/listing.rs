@@ -10,27 +10,31 @@ use bytes::Bytes;
 use http::header::{self, HeaderMap};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 
-use super::body::{boxed, full, Body, BoxError};
-use super::codec::{self, CodecError, Coding};
-use super::passthrough::{downstream_response, send_to_origin, upstream_request};
-use super::{AppState, OriginError, ProxyError, RequestContext};
+use super::ProxyError;
+use crate::app::AppState;
+use crate::kit::body::{boxed, full, Body, BoxError};
+use crate::kit::codec::{self, CodecError, Coding};
+use crate::kit::context::RequestContext;
+use crate::kit::verdict::{Reason, Verdict};
+use crate::origin::{self, OriginError};
 mod respond;
 
-pub use respond::Reason;
-use respond::{charset_of, finish, native_header, set_coding, X_RESHELF};
+use respond::{charset_of, finish, set_coding};
 
 use crate::config::{Page, PageFormat};
 use crate::identity::{self, Shopper};
 use crate::ranking::{Decision, Pending};
 use crate::rewrite::{self, Outcome, Unchanged};
 
-/// One listing view: who asked, and whether its event was fired.
+/// One listing view: who asked, and what the response reports.
 pub(super) struct View {
-    shopper: Shopper,
-    /// `categoryView` was sent (a GET by a shopper): the page reports its outcome.
-    fired: bool,
+    /// The shopper, whose page is private; `None` for a crawler (no cookie, caches
+    /// untouched).
+    shopper: Option<Shopper>,
+    /// The page reports its verdict (`X-Reshelf`, metrics): a GET by a shopper, whose
+    /// `categoryView` was sent, or a crawler's. HEAD shows no order and reports none.
+    report: bool,
     deadline: Instant,
     https: bool,
     client_headers: HeaderMap,
@@ -40,7 +44,7 @@ pub(super) struct View {
 pub async fn serve(
     state: &AppState,
     ctx: &RequestContext,
-    req: Request<Incoming>,
+    req: Request<Body>,
     page: &Page,
     category: &str,
 ) -> Result<Response<Body>, ProxyError> {
@@ -52,19 +56,27 @@ pub async fn serve(
     // The client-facing head is shaped once, as for passthrough: hop-by-hop headers (the
     // origin's `Transfer-Encoding` among them) never reach the client, whose framing is
     // decided by the body reshelf sends.
-    let resp = downstream_response(state, send_to_origin(state, ctx, upstream).await?);
+    let resp =
+        origin::client_head(origin::send(&*state.origin, &state.metrics, ctx, upstream).await?);
     let Some(pending) = pending else {
         // HEAD: the headers a GET would get, without a body or an event.
         let mut head = resp;
         head.headers_mut().remove(header::CONTENT_LENGTH);
-        return Ok(finish(state, &view, head, None));
+        return Ok(finish(state, &view, head, Verdict::Personalized));
     };
     if let Err(reason) = rewritable(state, &resp, page) {
-        return Ok(finish(state, &view, resp, Some(reason)));
+        return Ok(finish(state, &view, resp, Verdict::Native(reason)));
     }
     let (parts, wire) = match read_body(state, resp).await? {
         Read::Whole(parts, wire) => (parts, wire),
-        Read::Oversize(resp) => return Ok(finish(state, &view, resp, Some(Reason::TooLarge))),
+        Read::Oversize(resp) => {
+            return Ok(finish(
+                state,
+                &view,
+                resp,
+                Verdict::Native(Reason::TooLarge),
+            ))
+        }
     };
     let coding = Coding::of_response(&parts.headers).expect("checked by rewritable");
     let decoded = match codec::decode(coding, &wire, state.config.origin.max_rewrite_bytes) {
@@ -75,14 +87,14 @@ pub async fn serve(
                 CodecError::Corrupt { .. } | CodecError::Unsupported(_) => Reason::Error,
             };
             let native = Response::from_parts(parts, full(wire));
-            return Ok(finish(state, &view, native, Some(reason)));
+            return Ok(finish(state, &view, native, Verdict::Native(reason)));
         }
     };
     let decision = pending.decide(view.deadline).await;
     // `Bytes` clones share the buffer: the decoded view may borrow it while the native answer
     // keeps it.
-    let (resp, reason) = reorder(state, page, &view, parts, wire.clone(), &decoded, decision);
-    Ok(finish(state, &view, resp, reason))
+    let (resp, verdict) = reorder(state, page, &view, parts, wire.clone(), &decoded, decision);
+    Ok(finish(state, &view, resp, verdict))
 }
 
 fn is_bot(state: &AppState, headers: &HeaderMap) -> bool {
@@ -96,26 +108,24 @@ fn is_bot(state: &AppState, headers: &HeaderMap) -> bool {
 async fn bot_page(
     state: &AppState,
     ctx: &RequestContext,
-    req: Request<Incoming>,
+    req: Request<Body>,
 ) -> Result<Response<Body>, ProxyError> {
-    let mut resp = super::passthrough::forward(state, ctx, req).await?;
-    if state.config.listen.debug_header {
-        resp.headers_mut()
-            .insert(X_RESHELF, native_header(Reason::Bot));
-    }
-    state
-        .metrics
-        .listing_pages
-        .with_label_values(&["native", Reason::Bot.label()])
-        .inc();
-    Ok(resp)
+    let view = View {
+        shopper: None,
+        report: true,
+        deadline: ctx.started,
+        https: false,
+        client_headers: HeaderMap::new(),
+    };
+    let resp = super::passthrough::forward(state, ctx, req).await?;
+    Ok(finish(state, &view, resp, Verdict::Native(Reason::Bot)))
 }
 
 /// Names the shopper and fires `categoryView` (not for HEAD, which shows no order).
 fn begin(
     state: &AppState,
     ctx: &RequestContext,
-    req: &Request<Incoming>,
+    req: &Request<Body>,
     category: &str,
 ) -> (View, Option<Pending>) {
     let shopper = identity::identify(req.headers(), &state.config.identity);
@@ -125,10 +135,10 @@ fn begin(
         client_headers.append(header::ACCEPT_ENCODING, value.clone());
     }
     let view = View {
-        shopper,
-        fired: pending.is_some(),
+        shopper: Some(shopper),
+        report: pending.is_some(),
         deadline: ctx.started + state.ranking.budget(),
-        https: super::headers::forwarded_https(req.headers()),
+        https: crate::kit::headers::forwarded_https(req.headers()),
         client_headers,
     };
     (view, pending)
@@ -136,13 +146,10 @@ fn begin(
 
 /// The origin request of a listing: as a passthrough, but never conditional or partial (the
 /// origin must send the whole page for us to reorder), and in a coding we can decode.
-fn listing_request(
-    state: &AppState,
-    ctx: &RequestContext,
-    req: Request<Incoming>,
-) -> Request<Body> {
+fn listing_request(state: &AppState, ctx: &RequestContext, req: Request<Body>) -> Request<Body> {
     let accept = codec::origin_accept_encoding(req.headers());
-    let mut upstream = upstream_request(state, ctx, req.map(boxed), false);
+    let trusted = state.peer_is_trusted(ctx.peer.ip());
+    let mut upstream = origin::upstream_request(ctx, trusted, req, false);
     let headers = upstream.headers_mut();
     for name in [
         header::IF_NONE_MATCH,
@@ -201,7 +208,7 @@ enum Read {
 /// Reads the body up to `origin.max_rewrite_bytes`, within the origin timeout.
 async fn read_body(state: &AppState, resp: Response<Body>) -> Result<Read, ProxyError> {
     let limit = state.config.origin.max_rewrite_bytes;
-    let timeout = state.origin.timeout();
+    let timeout = state.config.origin.timeout;
     let (parts, mut body) = resp.into_parts();
     let mut chunks: Vec<Bytes> = Vec::new();
     let mut total = 0usize;
@@ -242,7 +249,7 @@ async fn read_body(state: &AppState, resp: Response<Body>) -> Result<Read, Proxy
     Ok(Read::Whole(parts, wire))
 }
 
-/// Reorders the decoded body; returns the response and the native reason, if any.
+/// Reorders the decoded body; returns the response and its verdict.
 fn reorder(
     state: &AppState,
     page: &Page,
@@ -251,10 +258,15 @@ fn reorder(
     wire: Bytes,
     decoded: &[u8],
     decision: Decision,
-) -> (Response<Body>, Option<Reason>) {
+) -> (Response<Body>, Verdict) {
     let ranking = match decision {
         Decision::Ranked(r) => r,
-        Decision::Native(no) => return (Response::from_parts(parts, full(wire)), Some(no.into())),
+        Decision::Native(no) => {
+            return (
+                Response::from_parts(parts, full(wire)),
+                Verdict::Native(no.into()),
+            )
+        }
     };
     let started = Instant::now();
     let (rewritten, format) = match &page.format {
@@ -286,18 +298,25 @@ fn reorder(
             for stale in [header::ACCEPT_RANGES, header::CONTENT_LOCATION] {
                 parts.headers.remove(stale);
             }
-            (Response::from_parts(parts, full(body)), None)
+            (
+                Response::from_parts(parts, full(body)),
+                Verdict::Personalized,
+            )
         }
         // The ranking was applied; the native order already satisfied it.
-        Outcome::Unchanged(Unchanged::SameOrder) => (Response::from_parts(parts, full(wire)), None),
-        Outcome::Unchanged(Unchanged::EmptyRanking) => {
-            (Response::from_parts(parts, full(wire)), Some(Reason::Empty))
-        }
+        Outcome::Unchanged(Unchanged::SameOrder) => (
+            Response::from_parts(parts, full(wire)),
+            Verdict::Personalized,
+        ),
+        Outcome::Unchanged(Unchanged::EmptyRanking) => (
+            Response::from_parts(parts, full(wire)),
+            Verdict::Native(Reason::Empty),
+        ),
         Outcome::Unchanged(Unchanged::NotListing(detail)) => {
             tracing::debug!(detail, "listing body not reordered");
             (
                 Response::from_parts(parts, full(wire)),
-                Some(Reason::NotListing),
+                Verdict::Native(Reason::NotListing),
             )
         }
     }

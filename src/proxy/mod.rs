@@ -1,72 +1,37 @@
-//! The proxy: where a request goes, top to bottom.
+//! The public listener's router: where a request goes, top to bottom.
 //!
-//! [`handle`] is the outer function of every public request: it classifies the request, runs
-//! the matching flow, turns an error into a response, and — through the body observer — writes
-//! the access log line and the request metrics once the body is sent. The flows return
-//! `Result` and never log errors themselves.
+//! [`handle`] is the outer function of every public request: it classifies the request
+//! ([`classify`]), runs the matching flow — a listing page ([`listing`]), a same-origin
+//! endpoint (`endpoints`), or the streamed passthrough ([`passthrough`]) — turns an error into
+//! a response, and, through the body observer, writes the access log line and records the
+//! request metrics once the body is sent. The flows return `Result` and never log errors
+//! themselves.
+//!
+//! May depend on: `app`, `origin`, `endpoints`, `kit`, `config`, `identity`, `ranking`,
+//! `rewrite`, `metrics`, `telemetry`. Only `server` calls in.
 
-pub mod body;
-// Public only for `benches/codec.rs`; not part of the interface.
-#[doc(hidden)]
-pub mod codec;
 mod error;
-pub mod headers;
-mod lifecycle;
 mod listing;
-mod origin;
 mod passthrough;
-mod server;
-mod state;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use http::{HeaderValue, Request, Response};
-use hyper::body::Incoming;
+use http::{Request, Response};
 
 pub use error::ProxyError;
-pub use lifecycle::{serve_until_signal, start, Running, Signals, SHUTDOWN_GRACE};
-pub use origin::{OriginClient, OriginError};
-pub use state::AppState;
 
+use crate::app::AppState;
 use crate::config::Page;
-use crate::metrics::status_class;
-use body::{Body, ObservedBody, Transfer};
-
-/// The kind of route a request took; the `route` label of the request metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RouteKind {
-    Passthrough,
-    Listing,
-    Endpoint,
-}
-
-impl RouteKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            RouteKind::Passthrough => "passthrough",
-            RouteKind::Listing => "listing",
-            RouteKind::Endpoint => "endpoint",
-        }
-    }
-}
-
-/// Per-request facts every step may read.
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    pub request_id: HeaderValue,
-    pub peer: SocketAddr,
-    pub method: http::Method,
-    /// Path without the query, for logs.
-    pub path: String,
-    pub route: RouteKind,
-    pub started: Instant,
-}
+use crate::kit::body::{self, Body, ObservedBody, Transfer};
+use crate::kit::context::{RequestContext, RouteKind};
+use crate::kit::headers;
 
 /// Where a request goes.
-enum Target<'a> {
+#[derive(Debug)]
+pub enum Target<'a> {
     /// A listing page of `page` for `category` (GET or HEAD only).
     Listing {
         page: &'a Page,
@@ -78,7 +43,8 @@ enum Target<'a> {
 }
 
 impl Target<'_> {
-    fn route(&self) -> RouteKind {
+    /// The route kind of the metrics.
+    pub fn route(&self) -> RouteKind {
         match self {
             Target::Listing { .. } => RouteKind::Listing,
             Target::Endpoint => RouteKind::Endpoint,
@@ -88,7 +54,7 @@ impl Target<'_> {
 }
 
 /// Decides where a request goes, before anything is sent anywhere.
-fn classify<'a>(state: &'a AppState, req: &Request<Incoming>) -> Target<'a> {
+pub fn classify<'a, B>(state: &'a AppState, req: &Request<B>) -> Target<'a> {
     let path = req.uri().path();
     let under_prefix = path
         .strip_prefix(state.config.endpoints.prefix.as_str())
@@ -98,8 +64,7 @@ fn classify<'a>(state: &'a AppState, req: &Request<Incoming>) -> Target<'a> {
     }
     let listing_method = req.method() == http::Method::GET || req.method() == http::Method::HEAD;
     if listing_method && !headers::is_upgrade(req.headers()) {
-        if let Some((page, category)) = state.config.match_page(req.uri().path(), req.uri().query())
-        {
+        if let Some((page, category)) = state.config.match_page(path, req.uri().query()) {
             return Target::Listing { page, category };
         }
     }
@@ -110,7 +75,7 @@ fn classify<'a>(state: &'a AppState, req: &Request<Incoming>) -> Target<'a> {
 pub async fn handle(
     state: Arc<AppState>,
     peer: SocketAddr,
-    req: Request<Incoming>,
+    req: Request<Body>,
 ) -> Result<Response<Body>, Infallible> {
     let target = classify(&state, &req);
     let ctx = RequestContext {
@@ -126,20 +91,18 @@ pub async fn handle(
         Target::Listing { page, category } => {
             listing::serve(&state, &ctx, req, page, &category).await
         }
-        Target::Endpoint => crate::endpoints::serve(&state, &ctx, req)
-            .await
-            .map_err(ProxyError::from),
+        Target::Endpoint => Ok(crate::endpoints::serve(&state.services(), &ctx, req).await),
         Target::Passthrough => passthrough::forward(&state, &ctx, req).await,
     };
     let mut response = result.unwrap_or_else(|e| {
         tracing::warn!(
-            request_id = ctx.request_id.to_str().unwrap_or("-"),
+            request_id = ctx.request_id_str(),
             method = %ctx.method,
             path = %ctx.path,
             error = %crate::telemetry::error_line(&e),
             "answered with an error page"
         );
-        e.into_response(ctx.request_id.to_str().unwrap_or("-"))
+        e.into_response(ctx.request_id_str())
     });
     response
         .headers_mut()
@@ -156,12 +119,7 @@ fn observe(state: Arc<AppState>, ctx: RequestContext, response: Response<Body>) 
         let elapsed = ctx.started.elapsed();
         let m = &state.metrics;
         m.inflight_requests.dec();
-        m.requests
-            .with_label_values(&[ctx.route.label(), status_class(status)])
-            .inc();
-        m.request_duration
-            .with_label_values(&[ctx.route.label()])
-            .observe(elapsed.as_secs_f64());
+        m.request_done(ctx.route, status, elapsed);
         tracing::info!(
             target: "reshelf::access",
             method = %ctx.method,
@@ -171,7 +129,7 @@ fn observe(state: Arc<AppState>, ctx: RequestContext, response: Response<Body>) 
             bytes = transfer.bytes,
             complete = transfer.complete,
             route = ctx.route.label(),
-            request_id = ctx.request_id.to_str().unwrap_or("-"),
+            request_id = ctx.request_id_str(),
         );
     };
     Response::from_parts(parts, body::boxed(ObservedBody::new(body, on_done)))

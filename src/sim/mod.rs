@@ -194,7 +194,7 @@ pub async fn run(args: SimArgs) -> Result<(), crate::RunError> {
             addr: args.listen,
             source,
         })?;
-    let mut signals = crate::proxy::Signals::install()?;
+    let mut signals = crate::server::Signals::install()?;
     let handle = start(config, listener).await;
     tracing::info!(addr = %handle.addr(), "Fashion.AI simulator listening");
     println!("Fashion.AI simulator on {}", handle.base_url());

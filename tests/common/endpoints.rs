@@ -23,7 +23,7 @@ pub struct Rig {
     pub origin: TestServer,
     /// Paths (with query) the origin was asked for, in order.
     pub origin_paths: Arc<Mutex<Vec<String>>>,
-    pub proxy: reshelf::proxy::Running,
+    pub proxy: reshelf::server::Running,
     pub http: reqwest::Client,
 }
 
@@ -88,7 +88,7 @@ impl Rig {
             ),
             1,
         );
-        let proxy = reshelf::proxy::start(config(&toml, options.admin_token))
+        let proxy = reshelf::server::start(config(&toml, options.admin_token))
             .await
             .expect("proxy starts");
         Rig {

@@ -56,8 +56,8 @@ pub fn config(toml: &str) -> Config {
 }
 
 /// Starts the proxy for `toml`.
-pub async fn start_proxy(toml: &str) -> reshelf::proxy::Running {
-    reshelf::proxy::start(config(toml))
+pub async fn start_proxy(toml: &str) -> reshelf::server::Running {
+    reshelf::server::start(config(toml))
         .await
         .expect("proxy starts")
 }

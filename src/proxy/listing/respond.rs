@@ -1,45 +1,16 @@
 //! The response side of a listing: the headers that keep a per-shopper page private, the
-//! content coding of a reordered body, and `X-Reshelf`.
+//! content coding of a reordered body, and the verdict (`X-Reshelf`, metrics).
 
 use http::header::{self, HeaderMap, HeaderValue};
 use http::Response;
 
 use super::View;
+use crate::app::AppState;
 use crate::identity;
-use crate::proxy::body::Body;
-use crate::proxy::codec::Coding;
-use crate::proxy::AppState;
+use crate::kit::body::Body;
+use crate::kit::codec::Coding;
+use crate::kit::verdict::{Reason, Verdict, X_RESHELF};
 use crate::ranking::NoRanking;
-
-pub(super) const X_RESHELF: header::HeaderName = header::HeaderName::from_static("x-reshelf");
-
-/// Why a listing page kept its native order: the `reason` of `X-Reshelf` and of the metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
-    Empty,
-    Timeout,
-    Error,
-    BreakerOpen,
-    TooLarge,
-    OriginStatus,
-    NotListing,
-    Bot,
-}
-
-impl Reason {
-    pub fn label(self) -> &'static str {
-        match self {
-            Reason::Empty => "empty",
-            Reason::Timeout => "timeout",
-            Reason::Error => "error",
-            Reason::BreakerOpen => "breaker-open",
-            Reason::TooLarge => "too-large",
-            Reason::OriginStatus => "origin-status",
-            Reason::NotListing => "not-listing",
-            Reason::Bot => "bot",
-        }
-    }
-}
 
 impl From<NoRanking> for Reason {
     fn from(r: NoRanking) -> Self {
@@ -96,21 +67,18 @@ fn append_vary(headers: &mut HeaderMap, name: &str) {
     }
 }
 
-pub(super) fn native_header(reason: Reason) -> HeaderValue {
-    HeaderValue::try_from(format!("native; reason={}", reason.label())).expect("ASCII")
-}
-
-/// The headers every listing response gets: private caching without validators (so no cache
-/// serves one shopper's order to another, and no conditional request gets a 304 for
-/// different bytes), the minted session cookie, `X-Reshelf`; and the listing metrics.
+/// The headers every listing response gets: for a shopper's page, private caching without
+/// validators (so no cache serves one shopper's order to another, and no conditional request
+/// gets a 304 for different bytes) and the minted session cookie; `X-Reshelf` and the listing
+/// metrics when the view reports its verdict.
 pub(super) fn finish(
     state: &AppState,
     view: &View,
     mut resp: Response<Body>,
-    reason: Option<Reason>,
+    verdict: Verdict,
 ) -> Response<Body> {
     let headers = resp.headers_mut();
-    if resp_is_private_page(reason) {
+    if let Some(shopper) = view.shopper.as_ref().filter(|_| is_private_page(verdict)) {
         let no_store = headers
             .get(header::CACHE_CONTROL)
             .and_then(|v| v.to_str().ok())
@@ -128,34 +96,18 @@ pub(super) fn finish(
         headers.remove(header::LAST_MODIFIED);
         headers.remove(header::EXPIRES);
         append_vary(headers, "Cookie");
-        if view.shopper.minted {
-            let cookie =
-                identity::session_cookie(&view.shopper, &state.config.identity, view.https);
-            headers.append(header::SET_COOKIE, cookie);
+        identity::set_cookie_if_minted(headers, shopper, &state.config.identity, view.https);
+    }
+    if view.report {
+        if state.config.listen.debug_header {
+            headers.insert(X_RESHELF, verdict.header_value());
         }
-    }
-    if state.config.listen.debug_header && view.fired {
-        let value = match reason {
-            None => HeaderValue::from_static("personalized"),
-            Some(r) => native_header(r),
-        };
-        headers.insert(X_RESHELF, value);
-    }
-    if view.fired {
-        let (outcome, label) = match reason {
-            None => ("personalized", "none"),
-            Some(r) => ("native", r.label()),
-        };
-        state
-            .metrics
-            .listing_pages
-            .with_label_values(&[outcome, label])
-            .inc();
+        state.metrics.listing_page(verdict);
     }
     resp
 }
 
 /// Every 200 listing page may differ per shopper; an origin error page does not.
-fn resp_is_private_page(reason: Option<Reason>) -> bool {
-    reason != Some(Reason::OriginStatus)
+fn is_private_page(verdict: Verdict) -> bool {
+    verdict != Verdict::Native(Reason::OriginStatus)
 }

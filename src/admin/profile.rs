@@ -1,7 +1,9 @@
-//! `GET /profiles/email/{email}` on the admin listener: the Fashion.AI CRM profile (seed 002)
-//! for an address, passed on byte for byte (Portuguese keys intact) to a caller holding the
-//! admin bearer token. Answers are cached for [`PROFILE_TTL`] by the SHA-256 of the normalised
-//! address. The address itself is never logged nor used as a label: at most [`email_tag`].
+//! `GET /profiles/email/{email}` on the admin listener: the Fashion.AI CRM profile for an
+//! address, passed on byte for byte (Portuguese keys intact) to a caller holding the admin
+//! bearer token. Answers are cached for `endpoints::PROFILE_TTL` by the SHA-256 of the
+//! normalised address. The address itself is never logged nor used as a label: at most
+//! [`email_tag`]. It runs on the same machinery as the public endpoints (in-flight bound,
+//! budget, metrics, JSON errors).
 
 use std::time::{Duration, Instant};
 
@@ -11,46 +13,31 @@ use http::{Method, Request, Response, StatusCode};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::answer::{self, Endpoint, Outcome};
-use super::upstream::{self, UpstreamError};
-use super::EndpointError;
-use crate::proxy::body::Body;
-use crate::proxy::AppState;
+use crate::endpoints::{
+    call_upstream, count, private_json, Endpoint, EndpointError, EndpointOutcome, Services,
+    UpstreamError,
+};
+use crate::kit::body::Body;
 use crate::ranking::client::ApiError;
 
 /// Path prefix of the endpoint on the admin listener.
 pub const PATH_PREFIX: &str = "/profiles/email/";
-/// How long a profile is reused: 5 minutes.
-pub const PROFILE_TTL: Duration = Duration::from_secs(300);
-/// Memory bound of the profile cache, in bytes of profile JSON: 32 MiB.
-pub const PROFILE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
 /// Budget of one profile call: 3 s (an operator's tool waits; a shopper does not).
 pub const PROFILE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Profile JSON by SHA-256 of the normalised address.
-pub type ProfileCache = moka::future::Cache<[u8; 32], Bytes>;
-
-pub(super) fn cache() -> ProfileCache {
-    moka::future::Cache::builder()
-        .max_capacity(PROFILE_CACHE_BYTES)
-        .weigher(|_, v: &Bytes| u32::try_from(v.len()).unwrap_or(u32::MAX))
-        .time_to_live(PROFILE_TTL)
-        .build()
-}
-
 /// Answers one profile request of the admin listener (whose path starts with
 /// [`PATH_PREFIX`]), counting it in the endpoint metrics.
-pub async fn serve<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
+pub async fn serve<B>(state: &Services<'_>, req: &Request<B>) -> Response<Body> {
     let started = Instant::now();
     let (result, tag) = lookup(state, req).await;
     let (resp, outcome) = match result {
-        Ok(resp) => (resp, Outcome::Ok),
+        Ok(resp) => (resp, EndpointOutcome::Ok),
         Err(e) => {
             let outcome = e.outcome();
             (e.into_response(), outcome)
         }
     };
-    answer::count(state, Endpoint::Profile, outcome);
+    count(state, Endpoint::Profile, outcome);
     tracing::info!(
         email_sha256 = tag.as_deref().unwrap_or("-"),
         outcome = outcome.label(),
@@ -63,7 +50,7 @@ pub async fn serve<B>(state: &AppState, req: &Request<B>) -> Response<Body> {
 
 /// The answer, and the address's log tag once the address is known.
 async fn lookup<B>(
-    state: &AppState,
+    state: &Services<'_>,
     req: &Request<B>,
 ) -> (Result<Response<Body>, EndpointError>, Option<String>) {
     if req.method() != Method::GET {
@@ -100,13 +87,13 @@ async fn lookup<B>(
         },
     };
     // Personal data: no cache between the operator's tool and us may keep it.
-    (Ok(super::answer::private_json(body)), Some(tag))
+    (Ok(private_json(body)), Some(tag))
 }
 
 /// Calls the profile API; the answer must be a JSON object.
-async fn fetch(state: &AppState, email: &str) -> Result<Bytes, EndpointError> {
+async fn fetch(state: &Services<'_>, email: &str) -> Result<Bytes, EndpointError> {
     let call = state.fashionai.profile(email);
-    match upstream::call(state, Endpoint::Profile, PROFILE_TIMEOUT, call).await {
+    match call_upstream(state, Endpoint::Profile, PROFILE_TIMEOUT, call).await {
         Ok(body) => {
             match serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&body) {
                 Ok(_) => Ok(body),
@@ -129,7 +116,7 @@ async fn fetch(state: &AppState, email: &str) -> Result<Bytes, EndpointError> {
 
 /// `Authorization: Bearer <admin token>`, compared in constant time (over SHA-256 digests, so
 /// not even the token's length shows in the timing). No configured token: nobody is.
-fn authorized(state: &AppState, headers: &HeaderMap) -> bool {
+fn authorized(state: &Services<'_>, headers: &HeaderMap) -> bool {
     let Some(expected) = &state.config.admin.token else {
         return false;
     };

@@ -1,13 +1,18 @@
 //! [`AppState`]: what every request shares, built from one config. A reload builds a new one
 //! that keeps what must outlive a config (metrics, the ranking cache, the breaker).
+//!
+//! May depend on: `config`, `metrics`, `ranking`, `origin`, `kit`, and `endpoints` for the
+//! state the endpoints keep (it hands them [`Services`], so they never name `AppState`). The
+//! flows that take an `AppState` (`proxy`, `admin`) and `server` stand on it.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::OriginClient;
 use crate::config::Config;
-use crate::endpoints::EndpointState;
+use crate::endpoints::{EndpointState, Services};
+use crate::kit::headers;
 use crate::metrics::Metrics;
+use crate::origin::{Forward, OriginClient};
 use crate::ranking::breaker::Breaker;
 use crate::ranking::cache::RankingCache;
 use crate::ranking::client::FashionAi;
@@ -18,7 +23,8 @@ use crate::RunError;
 pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Metrics,
-    pub origin: OriginClient,
+    /// The shop's origin (the real client, or a scripted one in tests).
+    pub origin: Arc<dyn Forward>,
     pub fashionai: FashionAi,
     pub ranking: Arc<RankingService>,
     pub bots: Arc<isbot::Bots>,
@@ -29,6 +35,16 @@ pub struct AppState {
 impl AppState {
     /// The state for a freshly started proxy.
     pub fn new(config: Arc<Config>, metrics: Metrics) -> Result<Self, RunError> {
+        let origin = Arc::new(OriginClient::new(&config.origin));
+        Self::with_origin(config, metrics, origin)
+    }
+
+    /// The state with `origin` in place of the real origin client (tests script one).
+    pub fn with_origin(
+        config: Arc<Config>,
+        metrics: Metrics,
+        origin: Arc<dyn Forward>,
+    ) -> Result<Self, RunError> {
         let fashionai = FashionAi::new(&config.fashionai).map_err(RunError::HttpClient)?;
         let ranking = RankingService::new(
             fashionai.clone(),
@@ -41,7 +57,7 @@ impl AppState {
             metrics.clone(),
         );
         Ok(Self {
-            origin: OriginClient::new(&config.origin),
+            origin,
             fashionai,
             ranking: Arc::new(ranking),
             bots: Arc::new(isbot::Bots::default()),
@@ -60,7 +76,7 @@ impl AppState {
             .ranking
             .reconfigured(fashionai.clone(), config.fashionai.timeout);
         Ok(Self {
-            origin: OriginClient::new(&config.origin),
+            origin: Arc::new(OriginClient::new(&config.origin)),
             fashionai,
             ranking: Arc::new(ranking),
             bots: self.bots.clone(),
@@ -79,10 +95,16 @@ impl AppState {
 
     /// Whether `X-Forwarded-*` from this peer is believed (`endpoints.trusted_proxies`).
     pub fn peer_is_trusted(&self, ip: IpAddr) -> bool {
-        self.config
-            .endpoints
-            .trusted_proxies
-            .iter()
-            .any(|net| net.contains(&ip))
+        headers::is_trusted(&self.config.endpoints.trusted_proxies, ip)
+    }
+
+    /// What the same-origin endpoints (public and admin) may use.
+    pub fn services(&self) -> Services<'_> {
+        Services {
+            config: &self.config,
+            metrics: &self.metrics,
+            fashionai: &self.fashionai,
+            endpoints: &self.endpoints,
+        }
     }
 }

@@ -100,6 +100,12 @@ pub fn set_forwarded(
     }
 }
 
+/// Whether `X-Forwarded-*` from `peer` is believed: it is in one of the `trusted` networks
+/// (`endpoints.trusted_proxies`).
+pub fn is_trusted(trusted: &[ipnet::IpNet], peer: IpAddr) -> bool {
+    trusted.iter().any(|net| net.contains(&peer))
+}
+
 /// Whether the client reached us over HTTPS, as the (trusted) edge said in `X-Forwarded-Proto`.
 pub fn forwarded_https(headers: &HeaderMap) -> bool {
     headers

@@ -1,27 +1,27 @@
 //! The admin listener: `/metrics`, `/healthz`, `/readyz`, and the admin-only
-//! `GET /profiles/email/{email}` (bearer token; see `endpoints::profile`). It binds to loopback
-//! by default and is never reachable through the public listener.
+//! `GET /profiles/email/{email}` (bearer token; see [`profile`]). It binds to loopback by
+//! default and is never reachable through the public listener.
+//!
+//! May depend on: `app`, `endpoints` (the profile lookup runs on their machinery), `kit`,
+//! `metrics`. Only `server` calls in.
+
+pub mod profile;
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
-use hyper::body::Incoming;
 
-use crate::proxy::body::{full, Body};
-use crate::proxy::AppState;
+use crate::app::AppState;
+use crate::kit::body::{full, Body};
 
 /// Answers one admin request.
 pub async fn handle(
     state: Arc<AppState>,
-    req: Request<Incoming>,
+    req: Request<Body>,
 ) -> Result<Response<Body>, Infallible> {
-    if req
-        .uri()
-        .path()
-        .starts_with(crate::endpoints::profile::PATH_PREFIX)
-    {
-        return Ok(crate::endpoints::profile::serve(&state, &req).await);
+    if req.uri().path().starts_with(profile::PATH_PREFIX) {
+        return Ok(profile::serve(&state.services(), &req).await);
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return Ok(text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n"));
@@ -54,9 +54,10 @@ pub async fn handle(
 /// Ready when the config is loaded (it is, or we would not be serving) and the origin accepts
 /// a TCP connection within the connect timeout.
 async fn readiness(state: &AppState) -> Response<Body> {
-    let authority = state.origin.authority();
-    let host = authority.host();
-    let port = authority.port_u16().unwrap_or(80);
+    let url = &state.config.origin.url;
+    let host = url.host().unwrap_or_default();
+    let port = url.port_u16().unwrap_or(80);
+    let authority = url.authority().map(|a| a.as_str()).unwrap_or_default();
     let timeout = state.config.origin.connect_timeout;
     let connect = tokio::net::TcpStream::connect((host, port));
     match tokio::time::timeout(timeout, connect).await {

@@ -1,5 +1,6 @@
 //! The accept loop shared by the public and admin listeners: HTTP/1.1 and HTTP/2 (h2c prior
-//! knowledge) with upgrades, and a graceful drain on shutdown.
+//! knowledge) with upgrades, and a graceful drain on shutdown. Request bodies become the
+//! crate's own [`Body`] here, at the edge, so every handler can be called without a socket.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -7,7 +8,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use http::{Request, Response};
-use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
@@ -15,7 +15,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::body::Body;
+use crate::kit::body::{boxed, Body};
 
 /// Serves connections from `listener` with `handler` until `shutdown` fires, then stops
 /// accepting and lets open connections finish for at most `grace`.
@@ -26,7 +26,7 @@ pub async fn serve<H, F>(
     shutdown: CancellationToken,
     grace: Duration,
 ) where
-    H: Fn(SocketAddr, Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    H: Fn(SocketAddr, Request<Body>) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
 {
     let builder = auto::Builder::new(TokioExecutor::new());
@@ -46,7 +46,8 @@ pub async fn serve<H, F>(
         };
         let _ = stream.set_nodelay(true);
         let handler = handler.clone();
-        let service = service_fn(move |req| handler(peer, req));
+        let service =
+            service_fn(move |req: Request<hyper::body::Incoming>| handler(peer, req.map(boxed)));
         let conn = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();

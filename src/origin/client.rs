@@ -1,16 +1,16 @@
-//! The client to the shop's origin: pooled keep-alive HTTP/1.1 connections, connect and
-//! response timeouts, and errors that say which of those failed.
+//! The real origin: a client to the shop's site with pooled keep-alive HTTP/1.1 connections,
+//! connect and response timeouts, and errors that say which of those failed.
 
 use std::time::Duration;
 
 use http::{Request, Response, Uri};
-use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use super::body::Body;
+use super::{Forward, Sending};
 use crate::config;
+use crate::kit::body::{boxed, Body, BoxError, IdleTimeoutBody};
 
 /// Why the origin gave no response.
 #[derive(Debug, thiserror::Error)]
@@ -22,7 +22,7 @@ pub enum OriginError {
     #[error("origin connection failed")]
     Protocol(#[source] hyper_util::client::legacy::Error),
     #[error("origin body failed")]
-    Body(#[source] super::body::BoxError),
+    Body(#[source] BoxError),
     #[error("cannot build the origin request URI")]
     Uri(#[source] http::Error),
 }
@@ -68,14 +68,9 @@ impl OriginClient {
         }
     }
 
-    /// The origin's `host:port`, for readiness probes.
-    pub fn authority(&self) -> &http::uri::Authority {
-        &self.authority
-    }
-
     /// Points `req` at the origin (keeping its path and query) and sends it; waits at most the
-    /// configured timeout for the response headers.
-    pub async fn send(&self, mut req: Request<Body>) -> Result<Response<Incoming>, OriginError> {
+    /// configured timeout for the response headers, and as long between body frames.
+    async fn request(&self, mut req: Request<Body>) -> Result<Response<Body>, OriginError> {
         let path = req
             .uri()
             .path_and_query()
@@ -92,12 +87,16 @@ impl OriginClient {
             Err(_) => Err(OriginError::Timeout(self.timeout)),
             Ok(Err(e)) if e.is_connect() => Err(OriginError::Connect(e)),
             Ok(Err(e)) => Err(OriginError::Protocol(e)),
-            Ok(Ok(resp)) => Ok(resp),
+            Ok(Ok(resp)) => {
+                let idle = self.timeout;
+                Ok(resp.map(|body| boxed(IdleTimeoutBody::new(body, idle))))
+            }
         }
     }
+}
 
-    /// The configured whole-response timeout.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
+impl Forward for OriginClient {
+    fn send(&self, req: Request<Body>) -> Sending<'_> {
+        Box::pin(self.request(req))
     }
 }

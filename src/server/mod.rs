@@ -1,5 +1,10 @@
 //! Starting the listeners, waiting for a signal, draining: the proxy's life from `serve` to
-//! exit.
+//! exit. The public listener serves [`crate::proxy::handle`], the admin listener
+//! [`crate::admin::handle`], both with the live [`AppState`] (swapped on reload).
+//!
+//! May depend on: `proxy`, `admin`, `app`, `config`, `metrics`. `cli` and `demo` call in.
+
+mod accept;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,7 +16,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{server, AppState};
+use crate::app::AppState;
 use crate::config::{Config, ConfigError};
 use crate::metrics::Metrics;
 use crate::RunError;
@@ -92,15 +97,15 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
     let shutdown = CancellationToken::new();
 
     let public_state = live.clone();
-    let public_task = tokio::spawn(server::serve(
+    let public_task = tokio::spawn(accept::serve(
         "public",
         public,
-        move |peer, req| super::handle(public_state.load_full(), peer, req),
+        move |peer, req| crate::proxy::handle(public_state.load_full(), peer, req),
         shutdown.clone(),
         SHUTDOWN_GRACE,
     ));
     let admin_state = live.clone();
-    let admin_task = tokio::spawn(server::serve(
+    let admin_task = tokio::spawn(accept::serve(
         "admin",
         admin,
         move |_peer, req| crate::admin::handle(admin_state.load_full(), req),

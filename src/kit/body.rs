@@ -1,4 +1,4 @@
-//! Body types and wrappers: the boxed body every response uses, an idle timeout for streamed
+//! Body types and wrappers: the boxed body every request and response uses, an idle timeout for streamed
 //! origin bodies, and the observer that writes the access log once a body is fully sent.
 
 use std::future::Future;
@@ -15,14 +15,16 @@ use tokio::time::{Instant, Sleep};
 /// Any error a body stream can end with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The body of every response reshelf sends and every request it forwards.
-pub type Body = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;
+/// The body of every request reshelf handles and forwards and of every response it sends.
+/// `Sync` as well as `Send`, so a handler may hold a request across an await and still be
+/// called from any task (and from tests, without a socket).
+pub type Body = http_body_util::combinators::BoxBody<Bytes, BoxError>;
 
 /// A complete body from bytes.
 pub fn full(bytes: impl Into<Bytes>) -> Body {
     Full::new(bytes.into())
         .map_err(|never| match never {})
-        .boxed_unsync()
+        .boxed()
 }
 
 /// An empty body.
@@ -33,10 +35,10 @@ pub fn empty() -> Body {
 /// Boxes any body whose error converts into [`BoxError`].
 pub fn boxed<B>(body: B) -> Body
 where
-    B: HttpBody<Data = Bytes> + Send + 'static,
+    B: HttpBody<Data = Bytes> + Send + Sync + 'static,
     B::Error: Into<BoxError>,
 {
-    body.map_err(Into::into).boxed_unsync()
+    body.map_err(Into::into).boxed()
 }
 
 /// The origin stopped sending body bytes for longer than the idle limit.
