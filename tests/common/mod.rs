@@ -4,6 +4,7 @@
 pub mod api;
 pub mod binary;
 pub mod origin;
+pub mod scripted;
 pub mod shop;
 pub mod wire;
 
