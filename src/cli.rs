@@ -1,4 +1,4 @@
-//! The command line of `spec/interface.md`: `serve`, `check`, `demo`, `sim`.
+//! The command line of the README: `serve`, `check`, `demo`, `sim`.
 //!
 //! Exit codes: 0 ok, 2 bad config or arguments, 1 runtime failure.
 

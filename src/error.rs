@@ -30,7 +30,7 @@ pub enum RunError {
 }
 
 impl RunError {
-    /// The process exit code of `spec/interface.md`: 2 for configuration, 1 for the rest.
+    /// The process exit code of the README: 2 for configuration, 1 for the rest.
     pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Config(_) | RunError::Sim(_) => 2,

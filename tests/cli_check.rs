@@ -1,5 +1,5 @@
 //! `reshelf check` as an operator runs it: the real binary, a config file on disk, the token in
-//! the child's environment; exit codes and output of `spec/interface.md`.
+//! the child's environment; exit codes and output of the README.
 
 use std::io::Write;
 use std::process::{Command, Output};

@@ -1,6 +1,6 @@
 //! The category flow when the ranking arrives: HTML and JSON listings reordered, the event sent
-//! exactly as seed 000 shows, identity from cookies and headers, compressed origins, and the
-//! headers that keep a personalized page private.
+//! exactly as the Fashion.AI API (README) shows, identity from cookies and headers, compressed
+//! origins, and the headers that keep a personalized page private.
 
 mod common;
 

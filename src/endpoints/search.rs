@@ -1,7 +1,7 @@
-//! `GET {prefix}/search?query=Q[&size=S]`: the detailed product search of seed 003 for the
-//! shopper's session. The answer is rebuilt from Fashion.AI's: at most 5 products, only the
-//! seed's fields, each checked for type (a product that does not fit is dropped), and image or
-//! link URLs that are not http(s) or site paths removed, since the frontend renders them.
+//! `GET {prefix}/search?query=Q[&size=S]`: the detailed product search of the Fashion.AI API
+//! (README) for the shopper's session. The answer is rebuilt from Fashion.AI's: at most 5 products,
+//! only the API's fields, each checked for type (a product that does not fit is dropped), and image
+//! or link URLs that are not http(s) or site paths removed, since the frontend renders them.
 
 use http::header::HeaderMap;
 use http::Response;
@@ -16,9 +16,9 @@ use crate::identity;
 use crate::kit::body::Body;
 use crate::ranking::client::ApiError;
 
-/// Most products answered (seed 003).
+/// Most products answered (the README, "Fashion.AI API").
 pub const MAX_PRODUCTS: usize = 5;
-/// Most images kept per product (seed 003: "up to 2 images").
+/// Most images kept per product (the README, "Fashion.AI API": "up to 2 images").
 const MAX_IMAGES: usize = 2;
 
 /// The validated query string.
@@ -65,7 +65,8 @@ pub fn params(raw: Option<&str>) -> Result<SearchParams, EndpointError> {
     })
 }
 
-/// One product as seed 003 documents it; unknown fields are dropped on the way in.
+/// One product as the Fashion.AI API (README) documents it; unknown fields are dropped on the way
+/// in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchProduct {
@@ -87,7 +88,7 @@ struct RawAnswer {
     products: Vec<serde_json::Value>,
 }
 
-/// The products of a Fashion.AI answer: the first 5 that fit the seed's shape, with unsafe
+/// The products of a Fashion.AI answer: the first 5 that fit the API's shape, with unsafe
 /// URLs removed. An answer that is not `{"products": [...]}` is an error.
 pub fn products(body: &[u8]) -> Result<Vec<SearchProduct>, serde_json::Error> {
     let raw: RawAnswer = serde_json::from_slice(body)?;

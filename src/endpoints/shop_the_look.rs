@@ -1,6 +1,6 @@
-//! `GET {prefix}/shop-the-look/{productId}`: fires `shopTheLook` (seed 000) for the shopper
-//! and answers the product ids that complete the look. Whatever goes wrong upstream, the
-//! shopper gets `{"products": []}` with 200 (the drawer simply shows nothing); `X-Reshelf`
+//! `GET {prefix}/shop-the-look/{productId}`: fires `shopTheLook` (the README, "Fashion.AI API") for
+//! the shopper and answers the product ids that complete the look. Whatever goes wrong upstream,
+//! the shopper gets `{"products": []}` with 200 (the drawer simply shows nothing); `X-Reshelf`
 //! says why. Answers are cached per (session, product) for [`LOOK_TTL`], which also folds a
 //! double click into one event.
 

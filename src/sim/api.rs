@@ -39,7 +39,7 @@ struct EventData {
     id: String,
 }
 
-/// Body of the recommendation API (seed 000).
+/// Body of the recommendation API (the README, "Fashion.AI API").
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Event {
@@ -50,7 +50,7 @@ struct Event {
     data: EventData,
 }
 
-/// Body of the search API (seed 003).
+/// Body of the search API (the README, "Fashion.AI API").
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct SearchBody {
@@ -85,7 +85,7 @@ pub(crate) fn recommendation(shared: &Shared, body: &[u8]) -> Response<Body> {
     net::json(StatusCode::OK, &json!({ "products": products }))
 }
 
-/// Detailed search; any error in the request answers `{"products": []}` as the seed says.
+/// Detailed search; any error in the request answers `{"products": []}` as the API documents.
 pub(crate) fn search(shared: &Shared, query: Option<&str>, body: &[u8]) -> Response<Body> {
     let empty = || net::json(StatusCode::OK, &json!({ "products": [] }));
     let valid_body =

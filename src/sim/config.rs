@@ -1,5 +1,5 @@
 //! [`SimConfig`]: what an in-process or command-line simulator serves, and [`Api`], the three
-//! seed APIs it tells apart.
+//! Fashion.AI APIs it tells apart.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,11 +11,11 @@ use super::faults::FaultPlan;
 /// reads its token from the environment.
 pub const DEFAULT_TOKEN: &str = "sim-token";
 
-/// Default `POST` path of the recommendation API (seed 000).
+/// Default `POST` path of the recommendation API (the README, "Fashion.AI API").
 pub const RECOMMENDATION_PATH: &str = "/api/v1/products/protected/recommendation";
-/// Default `POST` path of the detailed search API (seed 003).
+/// Default `POST` path of the detailed search API (the README, "Fashion.AI API").
 pub const SEARCH_PATH: &str = "/v1/products/protected/search/detailed";
-/// Default `GET` path of the profile API (seed 002); `{email}` is the address.
+/// Default `GET` path of the profile API (the README, "Fashion.AI API"); `{email}` is the address.
 pub const PROFILE_PATH: &str = "/api/v1/crm/protected/profile/email/{email}";
 
 /// One of the three Fashion.AI APIs.
@@ -38,8 +38,8 @@ impl Api {
     }
 }
 
-/// Everything a simulator serves. `Default` gives the seed paths, the embedded catalog, the
-/// [`DEFAULT_TOKEN`] and no faults.
+/// Everything a simulator serves. `Default` gives the API's documented paths, the embedded catalog,
+/// the [`DEFAULT_TOKEN`] and no faults.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
     /// Value the `X-FashionAI-APP-Token` header must carry. An empty token rejects every call.
@@ -52,7 +52,8 @@ pub struct SimConfig {
     pub profile_path: String,
     pub catalog: Arc<Catalog>,
     /// Prior events (of the session, or of the user when known) needed before `categoryView`
-    /// answers a non-empty ranking (seed 000, Note 2). Default 2.
+    /// answers a non-empty ranking (the README, "Fashion.AI API": an empty ranking while it knows
+    /// too little). Default 2.
     pub min_events: u32,
     /// Fault plan per API at start, indexed in [`Api::ALL`] order (see
     /// [`SimConfig::with_fault_for`]); switch at runtime with `SimHandle::set_fault`.

@@ -1,5 +1,6 @@
-//! Fashion.AI simulator: the three seed APIs with the token check, for tests, the demo and
-//! operators' staging. In-process with [`start`] and a [`SimHandle`], or `reshelf sim`.
+//! Fashion.AI simulator: the three Fashion.AI APIs (README, "Fashion.AI API") with the token
+//! check, for tests, the demo and operators' staging. In-process with [`start`] and a
+//! [`SimHandle`], or `reshelf sim`.
 //!
 //! # APIs (every call needs `X-FashionAI-APP-Token`; missing or wrong: 401 `{"error": ..}`)
 //!
@@ -8,13 +9,15 @@
 //!   `{"products": [ids]}`; a malformed body is 400.
 //!   - `categoryView`: every product of the category, ranked for the session (and user). While
 //!     the session (or the user, across sessions) has fewer than `min_events` *prior* events
-//!     the answer is empty (seed 000, Note 2); so with the default 2, the third event of a new
-//!     session is the first ranked one. Unknown category: empty. How it learns: see `learn`.
+//!     the answer is empty (the README, "Fashion.AI API": an empty ranking while it knows too
+//!     little); so with the default 2, the third event of a new session is the first ranked one.
+//!     Unknown category: empty. How it learns: see `learn`.
 //!   - `shopTheLook`: 3–6 in-stock products of other categories completing the look,
 //!     fixed per product; unknown product: empty. It also counts as a view of the product.
 //! * `POST {search_path}?query=Q[&size=S]` with `{"sessionId": string, "userId"?: ..}` answers
 //!   `{"products": [{productId, sku, name, images, price, salePrice, size?, link?}]}`, at most
-//!   5, best first (see [`search`]). Any request error answers `{"products": []}` (seed 003).
+//!   5, best first (see [`search`]). Any request error answers `{"products": []}` (the README,
+//!   "Fashion.AI API").
 //! * `GET {profile_path}` (`{email}` in the template) answers `{"profile": {"perfil_cliente",
 //!   "briefing_marketing", "momento_compra_atual", "ocasioes_relevantes",
 //!   "ganchos_conteudo"}}`, fixed per address (case-insensitive). A local part starting with

@@ -1,6 +1,7 @@
-//! The customer profile of seed 002, with its Portuguese sections, made up deterministically
-//! from the e-mail address (SHA-256 of the lower-cased address picks every choice) and the
-//! catalog (favourite categories, colours and outfit suggestions are real catalog entries).
+//! The customer profile of the Fashion.AI API (README), with its Portuguese sections, made up
+//! deterministically from the e-mail address (SHA-256 of the lower-cased address picks every
+//! choice) and the catalog (favourite categories, colours and outfit suggestions are real catalog
+//! entries).
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

@@ -1,16 +1,16 @@
-//! The detailed search of seed 003: at most 5 in-stock products, best first, by token match over
-//! name, category, colour, style and tags (accent- and case-insensitive), optionally filtered
-//! by size (case-insensitive).
+//! The detailed search of the Fashion.AI API (README): at most 5 in-stock products, best first, by
+//! token match over name, category, colour, style and tags (accent- and case-insensitive),
+//! optionally filtered by size (case-insensitive).
 
 use serde::Serialize;
 
 use super::catalog::{Catalog, Product};
 use super::text;
 
-/// Most products one search answers (seed 003).
+/// Most products one search answers (the README, "Fashion.AI API").
 pub const MAX_RESULTS: usize = 5;
 
-/// One product of a search answer, with the seed's field names.
+/// One product of a search answer, with the API's field names.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchHit {

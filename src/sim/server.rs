@@ -22,7 +22,7 @@ use super::learn::Brain;
 use super::net::{self, Body, BodyError};
 use super::record::{RecordedRequest, Recorder};
 
-/// Name of the header that carries the app token (seed 000).
+/// Name of the header that carries the app token (the README, "Fashion.AI API").
 pub const TOKEN_HEADER: &str = "x-fashionai-app-token";
 
 /// Largest request body read, in bytes (1 MiB); larger bodies get 413.

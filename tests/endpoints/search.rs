@@ -1,5 +1,5 @@
 //! `GET /_reshelf/search` against the simulator: the exact search request, at most five
-//! products with the seed's fields, 400s for bad queries (with no call made), and every
+//! products with the API's fields, 400s for bad queries (with no call made), and every
 //! upstream failure answered as an empty list.
 
 use reshelf::sim::{Api, Fault, FaultPlan, TOKEN_HEADER};
@@ -146,7 +146,7 @@ async fn every_upstream_failure_is_an_empty_list_with_its_reason() {
 }
 
 /// A stand-in Fashion.AI that answers extra fields, wrong types, unsafe URLs and too many
-/// products: only the seed's shape reaches the shopper.
+/// products: only the API's shape reaches the shopper.
 #[tokio::test]
 async fn upstream_answers_are_reduced_to_the_seed_shape() {
     let upstream = TestServer::start(|_req| async {

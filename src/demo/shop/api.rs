@@ -1,7 +1,7 @@
 //! The demo shop's product lookup for its own frontend: `GET /api/products?ids=A,B,C` answers
 //! `{"products": [{"id", "name", "price", "salePrice", "image", "link", "inStock"}]}` in the
 //! order asked, unknown ids left out. The "Shop the look" drawer uses it to name the ids
-//! Fashion.AI suggests and to check stock locally, as seed 000 advises.
+//! Fashion.AI suggests and to check stock locally, as the Fashion.AI API (README) advises.
 
 use serde_json::{json, Value};
 
