@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::{header, HeaderValue, Response, StatusCode};
 
-use super::answer::EndpointOutcome;
+use super::reply::EndpointOutcome;
 use super::upstream::UpstreamError;
 use crate::kit::body::{full, Body};
 

@@ -19,10 +19,10 @@
 //! What it reads of the application state comes in as [`Services`]; `app` holds
 //! [`EndpointState`], and the router (`proxy`) and `admin` call in.
 
-pub mod answer;
 pub mod cors;
 mod error;
 pub mod limit;
+pub mod reply;
 pub mod search;
 pub mod shop_the_look;
 pub mod upstream;
@@ -34,8 +34,8 @@ use bytes::Bytes;
 use http::{Method, Request, Response};
 use tokio::sync::Semaphore;
 
-pub use answer::{count, private_json, Endpoint, EndpointOutcome};
 pub use error::{EndpointError, MAX_QUERY_CHARS, MAX_SIZE_CHARS};
+pub use reply::{count, private_json, Endpoint, EndpointOutcome};
 pub use upstream::{call as call_upstream, UpstreamError};
 
 use crate::config::{self, Config};
@@ -147,7 +147,7 @@ pub async fn serve<B>(
                     (e.into_response(), outcome)
                 }
             };
-            answer::count(state, endpoint, outcome);
+            reply::count(state, endpoint, outcome);
             resp
         }
     };

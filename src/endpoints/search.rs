@@ -7,8 +7,8 @@ use http::header::HeaderMap;
 use http::Response;
 use serde::{Deserialize, Serialize};
 
-use super::answer::{self, Endpoint, EndpointOutcome};
 use super::error::{MAX_QUERY_CHARS, MAX_SIZE_CHARS};
+use super::reply::{self, Endpoint, EndpointOutcome};
 use super::upstream::{self, UpstreamError};
 use super::EndpointError;
 use super::Services;
@@ -148,7 +148,7 @@ pub(super) async fn answer(
     };
     let json =
         serde_json::to_vec(&serde_json::json!({ "products": found })).expect("products serialise");
-    let resp = answer::products(state, headers, &shopper, json, outcome);
+    let resp = reply::products(state, headers, &shopper, json, outcome);
     Ok((resp, outcome))
 }
 

@@ -11,7 +11,7 @@ use http::header::HeaderMap;
 use http::Response;
 use percent_encoding::percent_decode_str;
 
-use super::answer::{self, Endpoint, EndpointOutcome};
+use super::reply::{self, Endpoint, EndpointOutcome};
 use super::upstream::{self, UpstreamError};
 use super::EndpointError;
 use super::Services;
@@ -81,7 +81,7 @@ pub(super) async fn answer(
     };
     let json = serde_json::to_vec(&serde_json::json!({ "products": &*ids }))
         .expect("a list of strings serialises");
-    let resp = answer::products(state, headers, &shopper, json, outcome);
+    let resp = reply::products(state, headers, &shopper, json, outcome);
     Ok((resp, outcome))
 }
 

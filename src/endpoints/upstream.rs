@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use super::answer::Endpoint;
+use super::reply::Endpoint;
 use super::Services;
 use crate::ranking::client::ApiError;
 
