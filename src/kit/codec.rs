@@ -1,9 +1,13 @@
 //! Content codings of listing bodies: decoding what the origin sent (bounded, so a
 //! decompression bomb stops at the byte limit) and encoding the reordered body for what the
-//! client accepts.
+//! client accepts; whole bodies, or as streams (`StreamDecoder`, `StreamEncoder`).
+
+mod stream;
 
 use std::borrow::Cow;
 use std::io::{Read, Write};
+
+pub use stream::{StreamDecoder, StreamEncoder};
 
 use http::header::{HeaderMap, HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING};
 
