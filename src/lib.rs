@@ -4,7 +4,9 @@
 //! A request's path, top to bottom: [`proxy`] accepts it, [`config`] says whether it is a
 //! listing page, `identity` names the shopper, [`ranking`] asks Fashion.AI (under a budget,
 //! through a cache), [`rewrite`] reorders the origin's body, [`metrics`] and [`telemetry`] record
-//! what happened. [`sim`] is a Fashion.AI stand-in and [`demo`] a shop to try it on.
+//! what happened. [`ranked`] is the ranking itself (product ids, best first), shared by
+//! [`ranking`] and [`rewrite`]. [`sim`] is a Fashion.AI stand-in and [`demo`] a shop to try it
+//! on.
 
 pub mod admin;
 pub mod cli;
@@ -15,6 +17,7 @@ mod error;
 pub mod identity;
 pub mod metrics;
 pub mod proxy;
+pub mod ranked;
 pub mod ranking;
 pub mod rewrite;
 pub mod sim;

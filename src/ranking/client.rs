@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::Ranking;
 use crate::config::{self, Secret};
 use crate::identity::Shopper;
+use crate::ranked::Ranking;
 
 /// The most a call may take even in the background; past it the answer is given up.
 pub const CALL_CAP: Duration = Duration::from_secs(5);

@@ -11,9 +11,9 @@ use tokio::sync::{watch, Semaphore};
 use super::breaker::{Breaker, Permit};
 use super::cache::{Key, RankingCache};
 use super::client::{ApiError, EventBody, FashionAi};
-use super::Ranking;
 use crate::identity::Shopper;
 use crate::metrics::Metrics;
+use crate::ranked::Ranking;
 
 /// Events sent at once while the breaker is open; past this they are dropped and counted.
 pub const OPEN_BREAKER_CONCURRENCY: usize = 16;

@@ -49,7 +49,7 @@ use encoding_rs::{Encoding, UTF_8};
 use lol_html::{AsciiCompatibleEncoding, Selector};
 use regex::Regex;
 
-use crate::ranking::Ranking;
+use crate::ranked::Ranking;
 
 use super::{ranked_order, Outcome, Rewritten, Stats, Unchanged};
 

@@ -15,7 +15,7 @@ mod scan;
 
 use std::borrow::Cow;
 
-use crate::ranking::Ranking;
+use crate::ranked::Ranking;
 
 use super::{ranked_order, Outcome, Rewritten, Stats, Unchanged};
 

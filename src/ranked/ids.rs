@@ -36,7 +36,7 @@ impl Ranking {
     /// included).
     ///
     /// ```
-    /// let ranking = reshelf::ranking::Ranking::new(["p3", "p1"]);
+    /// let ranking = reshelf::ranked::Ranking::new(["p3", "p1"]);
     /// assert_eq!(ranking.iter().collect::<Vec<_>>(), ["p3", "p1"]);
     /// assert_eq!(ranking.heap_bytes(), 4 + 2 * 4);
     /// ```
