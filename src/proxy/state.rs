@@ -10,7 +10,7 @@ use crate::endpoints::EndpointState;
 use crate::metrics::Metrics;
 use crate::ranking::breaker::Breaker;
 use crate::ranking::cache::RankingCache;
-use crate::ranking::client::FashionAi;
+use crate::ranking::client::FashionAiClient;
 use crate::ranking::RankingService;
 use crate::RunError;
 
@@ -19,7 +19,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Metrics,
     pub origin: OriginClient,
-    pub fashionai: FashionAi,
+    pub fashionai: FashionAiClient,
     pub ranking: Arc<RankingService>,
     pub bots: Arc<isbot::Bots>,
     /// Rate limits, in-flight bound and caches of the same-origin endpoints.
@@ -29,7 +29,7 @@ pub struct AppState {
 impl AppState {
     /// The state for a freshly started proxy.
     pub fn new(config: Arc<Config>, metrics: Metrics) -> Result<Self, RunError> {
-        let fashionai = FashionAi::new(&config.fashionai).map_err(RunError::HttpClient)?;
+        let fashionai = FashionAiClient::new(&config.fashionai).map_err(RunError::HttpClient)?;
         let ranking = RankingService::new(
             fashionai.clone(),
             RankingCache::new(config.cache.max_bytes, config.cache.ttl),
@@ -55,7 +55,7 @@ impl AppState {
     /// ranking cache and breaker, so a reload loses neither counts nor cached rankings.
     /// (The cache's size and TTL, and the listen addresses, take effect on restart.)
     pub fn reloaded(&self, config: Arc<Config>) -> Result<Self, RunError> {
-        let fashionai = FashionAi::new(&config.fashionai).map_err(RunError::HttpClient)?;
+        let fashionai = FashionAiClient::new(&config.fashionai).map_err(RunError::HttpClient)?;
         let ranking = self
             .ranking
             .reconfigured(fashionai.clone(), config.fashionai.timeout);

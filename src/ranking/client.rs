@@ -81,7 +81,7 @@ struct ProductIds {
 
 /// A client for the three Fashion.AI APIs.
 #[derive(Clone)]
-pub struct FashionAi {
+pub struct FashionAiClient {
     http: reqwest::Client,
     recommendation_url: String,
     search_url: String,
@@ -89,7 +89,7 @@ pub struct FashionAi {
     token: Secret,
 }
 
-impl FashionAi {
+impl FashionAiClient {
     pub fn new(cfg: &config::FashionAi) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .no_proxy()
