@@ -1,4 +1,6 @@
 //! The config file as written: serde structs with the defaults of `spec/interface.md`.
+//!
+//! Depends on nothing else in the crate.
 
 use serde::{Deserialize, Serialize};
 
