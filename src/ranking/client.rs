@@ -1,6 +1,7 @@
 //! The Fashion.AI HTTP client: one pooled reqwest client that adds the app token to every call.
-//! Event bodies follow seed 000 exactly; the token goes nowhere but the
-//! `X-FashionAI-APP-Token` header of requests to `fashionai.base_url`.
+//! Event bodies are `{"userId", "sessionId", "eventType", "data": {"id"}}` (no `userId` for an
+//! anonymous shopper); the token goes nowhere but the `X-FashionAI-APP-Token` header of
+//! requests to `fashionai.base_url`.
 
 use std::time::Duration;
 
@@ -26,7 +27,7 @@ pub enum ApiError {
     Timeout(Duration),
 }
 
-/// `userId` as seed 000 shows it: a number when the id is all digits, else a string.
+/// `userId` as Fashion.AI takes it: a number when the id is all digits, else a string.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum UserId<'a> {
@@ -46,7 +47,7 @@ impl<'a> UserId<'a> {
     }
 }
 
-/// The body of a personalization event (seed 000).
+/// The body of a personalization event (`categoryView` or `shopTheLook`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventBody<'a> {
@@ -123,7 +124,7 @@ impl FashionAiClient {
         Ok(ids.products)
     }
 
-    /// Detailed product search (seed 003); returns the answer's raw JSON bytes.
+    /// Detailed product search (`fashionai.search_path`); returns the answer's raw JSON bytes.
     pub async fn search(
         &self,
         query: &str,
@@ -148,7 +149,8 @@ impl FashionAiClient {
         self.send(req).await
     }
 
-    /// The CRM profile for an e-mail address (seed 002); returns the raw JSON bytes.
+    /// The CRM profile for an e-mail address (`fashionai.profile_path`); returns the raw JSON
+    /// bytes.
     pub async fn profile(&self, email: &str) -> Result<bytes::Bytes, ApiError> {
         let encoded =
             percent_encoding::utf8_percent_encode(email, percent_encoding::NON_ALPHANUMERIC)
@@ -193,7 +195,7 @@ mod tests {
     }
 
     #[test]
-    fn event_body_matches_the_seed() {
+    fn event_body_has_the_api_shape() {
         let shopper = Shopper {
             session_id: "sess456".into(),
             user_id: Some("90".into()),
