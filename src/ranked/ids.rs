@@ -2,6 +2,8 @@
 //! answer holds 2-byte indexes into its category's shared id table (`intern.rs`); one built
 //! with [`Ranking::new`] holds its ids inline in one buffer (4 bytes of offset per id beyond
 //! the text), so a cached ranking never costs a `String` allocation per id.
+//!
+//! Depends on `intern` (the shared tables) and nothing outside `ranked`.
 
 use std::sync::Arc;
 
