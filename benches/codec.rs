@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use cpu::{on_cpu, CpuTime};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use reshelf::kit::codec::{self, Coding};
-use reshelf::ranking::Ranking;
+use reshelf::ranked::Ranking;
 use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec};
 use reshelf::rewrite::Outcome;
 

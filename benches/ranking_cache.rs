@@ -29,8 +29,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rand::{rngs::SmallRng, seq::SliceRandom, Rng, SeedableRng};
+use reshelf::ranked::Ranking;
 use reshelf::ranking::cache::{Key, RankingCache};
-use reshelf::ranking::Ranking;
 
 /// dhat's allocator (the system one, counted when the heap profiler runs); with
 /// `--features bench-mimalloc` the binary's own allocator instead, for the RSS figures only.

@@ -14,7 +14,7 @@
 #[path = "html/cases.rs"]
 mod cases;
 
-use reshelf::ranking::Ranking;
+use reshelf::ranked::Ranking;
 use reshelf::rewrite::html::{self, HtmlRules};
 use reshelf::rewrite::Outcome;
 

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use reshelf::ranking::Ranking;
+use reshelf::ranked::Ranking;
 use reshelf::rewrite::json::{reorder, JsonRules};
 use reshelf::rewrite::Outcome;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};

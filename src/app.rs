@@ -15,7 +15,7 @@ use crate::metrics::Metrics;
 use crate::origin::{Forward, OriginClient};
 use crate::ranking::breaker::Breaker;
 use crate::ranking::cache::RankingCache;
-use crate::ranking::client::FashionAi;
+use crate::ranking::client::FashionAiClient;
 use crate::ranking::RankingService;
 use crate::RunError;
 
@@ -25,7 +25,7 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The shop's origin (the real client, or a scripted one in tests).
     pub origin: Arc<dyn Forward>,
-    pub fashionai: FashionAi,
+    pub fashionai: FashionAiClient,
     pub ranking: Arc<RankingService>,
     pub bots: Arc<isbot::Bots>,
     /// Rate limits, in-flight bound and caches of the same-origin endpoints.
@@ -45,7 +45,7 @@ impl AppState {
         metrics: Metrics,
         origin: Arc<dyn Forward>,
     ) -> Result<Self, RunError> {
-        let fashionai = FashionAi::new(&config.fashionai).map_err(RunError::HttpClient)?;
+        let fashionai = FashionAiClient::new(&config.fashionai).map_err(RunError::HttpClient)?;
         let ranking = RankingService::new(
             fashionai.clone(),
             RankingCache::new(config.cache.max_bytes, config.cache.ttl),
@@ -71,7 +71,7 @@ impl AppState {
     /// ranking cache and breaker, so a reload loses neither counts nor cached rankings.
     /// (The cache's size and TTL, and the listen addresses, take effect on restart.)
     pub fn reloaded(&self, config: Arc<Config>) -> Result<Self, RunError> {
-        let fashionai = FashionAi::new(&config.fashionai).map_err(RunError::HttpClient)?;
+        let fashionai = FashionAiClient::new(&config.fashionai).map_err(RunError::HttpClient)?;
         let ranking = self
             .ranking
             .reconfigured(fashionai.clone(), config.fashionai.timeout);

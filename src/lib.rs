@@ -18,7 +18,7 @@
 //! | flows | [`proxy`] (router, listing, passthrough), [`admin`] |
 //! | shared state | [`app`] |
 //! | services | [`endpoints`], [`origin`], [`ranking`] |
-//! | rules and engines | [`config`], [`rewrite`], [`identity`] |
+//! | rules and engines | [`config`], [`rewrite`], [`identity`], [`ranked`] (the ranking itself: product ids, best first) |
 //! | toolkit | [`kit`] (bodies, headers, codings, request context, verdict), [`metrics`], [`telemetry`] |
 
 pub mod admin;
@@ -33,6 +33,7 @@ pub mod kit;
 pub mod metrics;
 pub mod origin;
 pub mod proxy;
+pub mod ranked;
 pub mod ranking;
 pub mod rewrite;
 pub mod server;

@@ -14,7 +14,7 @@ mod props;
 #[path = "common/html_reading.rs"]
 mod reading;
 
-use reshelf::ranking::Ranking;
+use reshelf::ranked::Ranking;
 use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec};
 use reshelf::rewrite::{Outcome, Stats, Unchanged};
 

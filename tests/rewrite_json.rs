@@ -9,7 +9,7 @@ mod json_props;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use reshelf::ranking::Ranking;
+use reshelf::ranked::Ranking;
 use reshelf::rewrite::json::{reorder, JsonRules};
 use reshelf::rewrite::{Outcome, Stats, Unchanged};
 use serde_json::value::RawValue;

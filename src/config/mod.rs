@@ -3,17 +3,53 @@
 //!
 //! [`RawConfig`] mirrors the file; [`Config`] is the validated, typed form the proxy runs on.
 //! Parsing never touches the process environment: the caller passes a lookup so tests stay
-//! hermetic.
+//! hermetic. The keys, their defaults and their meaning are in the README's "Config reference".
+//!
+//! Files, bottom up; each imports only from the files above it in this list:
+//!
+//! - `problems`: the problem collector ([`Problem`], `Problems`, `positive`, `in_range`).
+//! - `raw`: the file as written (serde structs with their defaults). `route`: a page's route,
+//!   parsed and matched. Neither imports anything else in `config`.
+//! - `env`: tokens read from the environment ([`EnvLookup`], [`Secret`]).
+//! - One file per section, holding its typed struct and its checks: `listen`, `origin`,
+//!   `fashionai`, `endpoints`, `admin`, `log`, `cache`, `identity`, `pages`. A section imports
+//!   `problems`, `raw`, `env` and `route` as it needs, never another section or `typed`.
+//! - `typed`: [`Config`], [`ConfigError`] and the validation pass that calls each section.
+//! - `redact`: `reshelf check`'s rendering of a [`Config`].
+//!
+//! Outside `config`, only `pages` depends on the crate: on `rewrite`, to compile a page's
+//! reorder rules.
 
-mod checks;
-mod frontend;
+mod admin;
+mod cache;
+mod endpoints;
+mod env;
+mod fashionai;
+mod identity;
+mod listen;
+mod log;
+mod origin;
 mod pages;
+mod problems;
 mod raw;
 mod redact;
 mod route;
-mod services;
-mod validate;
+mod typed;
 
-pub use raw::*;
+pub use admin::Admin;
+pub use cache::Cache;
+pub use endpoints::Endpoints;
+pub use env::{EnvLookup, Secret};
+pub use fashionai::FashionAi;
+pub use identity::Identity;
+pub use listen::Listen;
+pub use log::{Log, LogFormat};
+pub use origin::Origin;
+pub use pages::{Page, PageFormat};
+pub use problems::Problem;
+pub use raw::{
+    RawAdmin, RawCache, RawConfig, RawEndpoints, RawFashionAi, RawIdentity, RawListen, RawLog,
+    RawOrigin, RawPage,
+};
 pub use route::{Route, ID_PLACEHOLDER};
-pub use validate::*;
+pub use typed::{Config, ConfigError};

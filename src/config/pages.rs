@@ -1,17 +1,34 @@
-//! Validation of the `[[pages]]` blocks: routes, formats, the keys each format requires or
-//! forbids, and compiling the reorder rules of the html and json engines.
+//! `[[pages]]`: the kinds of listing page. Holds the typed [`Page`] and [`PageFormat`] and the
+//! checks of every page block: routes, formats, the keys each format requires or forbids, and
+//! compiling the reorder rules of the html and json engines.
+//!
+//! May depend on `problems`, `raw`, `route` and the rewrite engines' rule types
+//! (`crate::rewrite`).
 
 use crate::rewrite::html::{HtmlRules, HtmlSpec};
 use crate::rewrite::json::JsonRules;
 
-use super::checks::Problems;
+use super::problems::Problems;
 use super::raw::RawPage;
 use super::route::Route;
-use super::validate::{Page, PageFormat};
+
+/// A kind of listing page: where it is and how to reorder it.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub route: Route,
+    pub format: PageFormat,
+}
+
+/// How a page's body is reordered, with its compiled rules.
+#[derive(Debug, Clone)]
+pub enum PageFormat {
+    Html(HtmlRules),
+    Json(JsonRules),
+}
 
 /// Validates every page; `endpoints_prefix` is the raw `[endpoints] prefix`, which no page may
 /// claim.
-pub(super) fn pages(
+pub(super) fn check(
     raw: &[RawPage],
     endpoints_prefix: &str,
     p: &mut Problems,

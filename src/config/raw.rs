@@ -1,4 +1,7 @@
-//! The config file as written: serde structs with the defaults of `spec/interface.md`.
+//! The config file as written: serde structs with their defaults, the ones listed in the
+//! README's "Config reference".
+//!
+//! Depends on nothing else in the crate.
 
 use serde::{Deserialize, Serialize};
 

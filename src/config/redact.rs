@@ -1,6 +1,10 @@
 //! `reshelf check`'s output: the effective config as TOML, tokens described but never shown.
+//!
+//! May depend on `typed` (the [`Config`] it renders) and `env` ([`Secret`]); nothing in
+//! `config` imports it.
 
-use super::validate::{Config, Secret};
+use super::env::Secret;
+use super::typed::Config;
 
 impl Config {
     /// The effective config (the file with every default filled in) as TOML, after a comment

@@ -5,6 +5,8 @@
 //! match `/category/shoes/`, and `/catalog` does not match `/catalog/`. A shop whose listing
 //! URLs end in `/` writes the slash into the pattern (`/product-category/{id}/`). Guessing at
 //! trailing slashes would personalize URLs the origin may treat as different pages.
+//!
+//! Depends on nothing else in the crate.
 
 use std::borrow::Cow;
 

@@ -43,7 +43,7 @@ use crate::kit::body::Body;
 use crate::kit::context::RequestContext;
 use crate::kit::headers;
 use crate::metrics::Metrics;
-use crate::ranking::client::FashionAi;
+use crate::ranking::client::FashionAiClient;
 
 /// Profile JSON by SHA-256 of the normalised address (the admin listener's profile lookups).
 pub type ProfileCache = moka::future::Cache<[u8; 32], Bytes>;
@@ -86,7 +86,7 @@ impl EndpointState {
 pub struct Services<'a> {
     pub config: &'a Config,
     pub metrics: &'a Metrics,
-    pub fashionai: &'a FashionAi,
+    pub fashionai: &'a FashionAiClient,
     pub endpoints: &'a EndpointState,
 }
 

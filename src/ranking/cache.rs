@@ -3,17 +3,16 @@
 //! stale fallback for when the API is late or failing. Empty rankings live briefly: they mean
 //! "not enough data yet", which the next few views will change.
 //!
-//! Rankings built by [`RankingCache::intern`] share one id table per category (`intern.rs`);
-//! each entry is weighed for its own indexes plus, through the ledger, a share of the tables'
-//! bytes, so `max_bytes` bounds what the entries and the tables hold together.
+//! Rankings built by [`RankingCache::intern`] share one id table per category (interned by
+//! `crate::ranked`); each entry is weighed for its own indexes plus, through the ledger, a share
+//! of the tables' bytes, so `max_bytes` bounds what the entries and the tables hold together.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use moka::Expiry;
 
-use super::intern::{Interner, Payment};
-use super::Ranking;
+use crate::ranked::{Interner, Payment, Ranking};
 
 /// How long an empty ranking is kept, at most.
 pub const EMPTY_TTL: Duration = Duration::from_secs(10);

@@ -1,14 +1,15 @@
 //! The Fashion.AI HTTP client: one pooled reqwest client that adds the app token to every call.
-//! Event bodies follow seed 000 exactly; the token goes nowhere but the
-//! `X-FashionAI-APP-Token` header of requests to `fashionai.base_url`.
+//! Event bodies are `{"userId", "sessionId", "eventType", "data": {"id"}}` (no `userId` for an
+//! anonymous shopper); the token goes nowhere but the `X-FashionAI-APP-Token` header of
+//! requests to `fashionai.base_url`.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::Ranking;
 use crate::config::{self, Secret};
 use crate::identity::Shopper;
+use crate::ranked::Ranking;
 
 /// The most a call may take even in the background; past it the answer is given up.
 pub const CALL_CAP: Duration = Duration::from_secs(5);
@@ -26,7 +27,7 @@ pub enum ApiError {
     Timeout(Duration),
 }
 
-/// `userId` as seed 000 shows it: a number when the id is all digits, else a string.
+/// `userId` as Fashion.AI takes it: a number when the id is all digits, else a string.
 #[derive(Debug, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum UserId<'a> {
@@ -46,7 +47,7 @@ impl<'a> UserId<'a> {
     }
 }
 
-/// The body of a personalization event (seed 000).
+/// The body of a personalization event (`categoryView` or `shopTheLook`).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventBody<'a> {
@@ -81,7 +82,7 @@ struct ProductIds {
 
 /// A client for the three Fashion.AI APIs.
 #[derive(Clone)]
-pub struct FashionAi {
+pub struct FashionAiClient {
     http: reqwest::Client,
     recommendation_url: String,
     search_url: String,
@@ -89,7 +90,7 @@ pub struct FashionAi {
     token: Secret,
 }
 
-impl FashionAi {
+impl FashionAiClient {
     pub fn new(cfg: &config::FashionAi) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             .no_proxy()
@@ -123,7 +124,7 @@ impl FashionAi {
         Ok(ids.products)
     }
 
-    /// Detailed product search (seed 003); returns the answer's raw JSON bytes.
+    /// Detailed product search (`fashionai.search_path`); returns the answer's raw JSON bytes.
     pub async fn search(
         &self,
         query: &str,
@@ -148,7 +149,8 @@ impl FashionAi {
         self.send(req).await
     }
 
-    /// The CRM profile for an e-mail address (seed 002); returns the raw JSON bytes.
+    /// The CRM profile for an e-mail address (`fashionai.profile_path`); returns the raw JSON
+    /// bytes.
     pub async fn profile(&self, email: &str) -> Result<bytes::Bytes, ApiError> {
         let encoded =
             percent_encoding::utf8_percent_encode(email, percent_encoding::NON_ALPHANUMERIC)
@@ -193,7 +195,7 @@ mod tests {
     }
 
     #[test]
-    fn event_body_matches_the_seed() {
+    fn event_body_has_the_api_shape() {
         let shopper = Shopper {
             session_id: "sess456".into(),
             user_id: Some("90".into()),

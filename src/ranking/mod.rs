@@ -1,13 +1,13 @@
-//! Rankings from Fashion.AI: the compact in-memory form (ids interned per category), the API
-//! client, the cache, the circuit breaker, and the service that combines them under a page's
-//! time budget.
+//! Rankings from Fashion.AI: the API client, the cache, the circuit breaker, and the service
+//! that combines them under a page's time budget. The [`Ranking`](crate::ranked::Ranking) type
+//! itself, and its interned form, live in [`crate::ranked`].
+//!
+//! May depend on `ranked`, `config` (the `[fashionai]` section and its token), `identity`,
+//! `metrics` and `telemetry`; never on `rewrite` or `proxy`.
 
 pub mod breaker;
 pub mod cache;
 pub mod client;
-mod ids;
-mod intern;
 pub mod service;
 
-pub use ids::Ranking;
 pub use service::{Decision, NoRanking, Pending, RankingService};

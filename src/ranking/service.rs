@@ -10,10 +10,10 @@ use tokio::sync::{watch, Semaphore};
 
 use super::breaker::{Breaker, Permit};
 use super::cache::{Key, RankingCache};
-use super::client::{ApiError, EventBody, FashionAi};
-use super::Ranking;
+use super::client::{ApiError, EventBody, FashionAiClient};
 use crate::identity::Shopper;
 use crate::metrics::Metrics;
+use crate::ranked::Ranking;
 
 /// Events sent at once while the breaker is open; past this they are dropped and counted.
 pub const OPEN_BREAKER_CONCURRENCY: usize = 16;
@@ -38,7 +38,7 @@ type CallResult = Result<Arc<Ranking>, Arc<ApiError>>;
 
 /// Shared by all requests.
 pub struct RankingService {
-    client: FashionAi,
+    client: FashionAiClient,
     cache: RankingCache,
     breaker: Arc<Breaker>,
     budget: Duration,
@@ -56,7 +56,7 @@ pub struct Pending {
 
 impl RankingService {
     pub fn new(
-        client: FashionAi,
+        client: FashionAiClient,
         cache: RankingCache,
         breaker: Arc<Breaker>,
         budget: Duration,
@@ -74,7 +74,7 @@ impl RankingService {
     }
 
     /// The same cache, breaker and limits with a new client and budget (config reload).
-    pub fn reconfigured(&self, client: FashionAi, budget: Duration) -> Self {
+    pub fn reconfigured(&self, client: FashionAiClient, budget: Duration) -> Self {
         Self {
             client,
             cache: self.cache.clone(),

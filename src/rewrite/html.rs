@@ -49,7 +49,7 @@ use encoding_rs::{Encoding, UTF_8};
 use lol_html::{AsciiCompatibleEncoding, Selector};
 use regex::Regex;
 
-use crate::ranking::Ranking;
+use crate::ranked::Ranking;
 
 use super::{ranked_order, Outcome, Rewritten, Stats, Unchanged};
 
@@ -97,7 +97,7 @@ pub struct HtmlSpec<'a> {
 /// A key of [`HtmlSpec`] that does not compile, with why.
 #[derive(Debug, thiserror::Error)]
 #[error("{key}: {message}")]
-pub struct RuleError {
+pub struct HtmlRuleError {
     /// `tiles`, `product_id`, `product_id_pattern`, `companions`, ...
     pub key: &'static str,
     pub message: String,
@@ -110,7 +110,7 @@ impl HtmlRules {
     /// tile selector or attribute name, a pattern without a capture group, slot classes that
     /// are not single class tokens, and `class` in `slot_attributes` together with
     /// `slot_classes`.
-    pub fn new(spec: &HtmlSpec<'_>) -> Result<Self, Vec<RuleError>> {
+    pub fn new(spec: &HtmlSpec<'_>) -> Result<Self, Vec<HtmlRuleError>> {
         Ok(Self {
             compiled: Arc::new(rules::compile(spec)?),
         })

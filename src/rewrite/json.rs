@@ -15,7 +15,7 @@ mod scan;
 
 use std::borrow::Cow;
 
-use crate::ranking::Ranking;
+use crate::ranked::Ranking;
 
 use super::{ranked_order, Outcome, Rewritten, Stats, Unchanged};
 
@@ -31,7 +31,7 @@ pub struct JsonRules {
 /// A key of a JSON page that does not compile, with why.
 #[derive(Debug, thiserror::Error)]
 #[error("{key}: {message}")]
-pub struct RuleError {
+pub struct JsonRuleError {
     /// `array` or `product_id`.
     pub key: &'static str,
     pub message: String,
@@ -42,17 +42,17 @@ impl JsonRules {
     ///
     /// Fails when `array` is neither `""` nor starts with `/`, or holds a `~` not followed by `0`
     /// or `1`, and when `product_id` is empty; every bad key is reported.
-    pub fn new(array: &str, product_id: &str) -> Result<Self, Vec<RuleError>> {
+    pub fn new(array: &str, product_id: &str) -> Result<Self, Vec<JsonRuleError>> {
         let mut errors = Vec::new();
         let path = pointer::parse(array).unwrap_or_else(|e| {
-            errors.push(RuleError {
+            errors.push(JsonRuleError {
                 key: "array",
                 message: format!("not a JSON pointer (RFC 6901): {e}"),
             });
             Vec::new()
         });
         if product_id.is_empty() {
-            errors.push(RuleError {
+            errors.push(JsonRuleError {
                 key: "product_id",
                 message: "must name the member that holds each item's product id".into(),
             });

@@ -2,6 +2,9 @@
 //!
 //! Both engines fail open: on anything unexpected they hand back the input, byte for byte, with
 //! the reason. Neither does I/O.
+//!
+//! Depends on nothing else in the crate but `ranked` (the [`Ranking`](crate::ranked::Ranking)
+//! to apply).
 
 pub mod html;
 pub mod json;

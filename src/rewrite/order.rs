@@ -2,7 +2,7 @@
 
 use hashbrown::HashMap;
 
-use crate::ranking::Ranking;
+use crate::ranked::Ranking;
 
 /// The new order of one listing's items: `result[slot] = index of the item that goes there`.
 ///
@@ -12,7 +12,7 @@ use crate::ranking::Ranking;
 /// ignored. Returns the permutation and how many items the ranking named.
 ///
 /// ```
-/// use reshelf::{ranking::Ranking, rewrite::ranked_order};
+/// use reshelf::{ranked::Ranking, rewrite::ranked_order};
 /// // A promo tile without an id sits in slot 1 and stays there.
 /// let ids = [Some("a"), None, Some("b"), Some("c")];
 /// let (order, ranked) = ranked_order(&ids, &Ranking::new(["c", "zz", "a"]));

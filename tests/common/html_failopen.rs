@@ -1,7 +1,7 @@
 //! Encodings, and pages left alone: malformed tiles, a charset lol_html cannot read, a tag
 //! beyond the memory cap.
 
-use reshelf::ranking::Ranking;
+use reshelf::ranked::Ranking;
 use reshelf::rewrite::html;
 use reshelf::rewrite::{Outcome, Unchanged};
 

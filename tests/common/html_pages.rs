@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use regex::bytes::Regex;
-use reshelf::ranking::Ranking;
+use reshelf::ranked::Ranking;
 use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec};
 use reshelf::rewrite::{Outcome, Stats};
 

@@ -4,7 +4,7 @@
 //! non-tile siblings.
 
 use proptest::prelude::*;
-use reshelf::ranking::Ranking;
+use reshelf::ranked::Ranking;
 use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec};
 use reshelf::rewrite::{Outcome, Unchanged};
 

@@ -3,7 +3,7 @@
 //! inside items. serde_json is the oracle for the item ranges, the ids and what is valid JSON.
 
 use proptest::prelude::*;
-use reshelf::ranking::Ranking;
+use reshelf::ranked::Ranking;
 use reshelf::rewrite::json::{reorder, JsonRules};
 use reshelf::rewrite::{Outcome, Unchanged};
 use serde_json::Value;

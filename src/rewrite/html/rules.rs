@@ -8,11 +8,11 @@ use lol_html::Selector;
 use regex::Regex;
 
 use super::carriers::Carriers;
-use super::{HtmlSpec, RuleError, Rules};
+use super::{HtmlRuleError, HtmlSpec, Rules};
 
-pub(super) fn compile(spec: &HtmlSpec<'_>) -> Result<Rules, Vec<RuleError>> {
+pub(super) fn compile(spec: &HtmlSpec<'_>) -> Result<Rules, Vec<HtmlRuleError>> {
     let mut errors = Vec::new();
-    let mut err = |key: &'static str, message: String| errors.push(RuleError { key, message });
+    let mut err = |key: &'static str, message: String| errors.push(HtmlRuleError { key, message });
 
     let tiles = parse_selector(spec.tiles).map_err(|m| err("tiles", m)).ok();
     let product_id = match check_attribute_name(spec.product_id) {

@@ -2,6 +2,8 @@
 //! answer holds 2-byte indexes into its category's shared id table (`intern.rs`); one built
 //! with [`Ranking::new`] holds its ids inline in one buffer (4 bytes of offset per id beyond
 //! the text), so a cached ranking never costs a `String` allocation per id.
+//!
+//! Depends on `intern` (the shared tables) and nothing outside `ranked`.
 
 use std::sync::Arc;
 
@@ -36,7 +38,7 @@ impl Ranking {
     /// included).
     ///
     /// ```
-    /// let ranking = reshelf::ranking::Ranking::new(["p3", "p1"]);
+    /// let ranking = reshelf::ranked::Ranking::new(["p3", "p1"]);
     /// assert_eq!(ranking.iter().collect::<Vec<_>>(), ["p3", "p1"]);
     /// assert_eq!(ranking.heap_bytes(), 4 + 2 * 4);
     /// ```

@@ -15,6 +15,8 @@
 //! inserted, pays (is weighed for) up to a limit of what is unpaid and gives it back when
 //! evicted. So the cache's weighed total plus the unpaid remainder is what the tables and
 //! entries really hold, and new entries absorb the tables' cost as old ones leave.
+//!
+//! Depends on `ids` (the [`Ranking`] it builds) and nothing outside `ranked`.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;

@@ -1,5 +1,7 @@
-//! Checks of `[endpoints]` (the same-origin API) and `[identity]` (where shopper ids come
-//! from).
+//! `[endpoints]`: the same-origin API served to the storefront's frontend. Holds the typed
+//! [`Endpoints`] and its check (prefix, timeouts, rate limit, trusted proxies, CORS origins).
+//!
+//! May depend on `problems` and `raw`.
 
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -7,11 +9,29 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::checks::{in_range, positive, Problems};
-use super::raw::{RawEndpoints, RawIdentity};
-use super::validate::{Endpoints, Identity};
+use super::problems::{in_range, positive, Problems};
+use super::raw::RawEndpoints;
 
-pub(super) fn endpoints(raw: &RawEndpoints, p: &mut Problems) -> Option<Endpoints> {
+/// `[endpoints]`.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// Starts with `/`, no trailing slash, not `/` alone. Default `/_reshelf`.
+    pub prefix: String,
+    /// Default 300 ms (1 ms to 60 s).
+    pub shop_the_look_timeout: Duration,
+    /// Default 800 ms (1 ms to 60 s).
+    pub search_timeout: Duration,
+    /// At least 1. Default 120.
+    pub rate_limit_per_minute: u32,
+    /// Bare addresses become /32 or /128 networks. Default none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Normalized origins (`https://shop.example`, lowercase host, default port dropped), to
+    /// compare with a request's `Origin` header. Default none.
+    pub cors_origins: Vec<String>,
+}
+
+/// The typed `[endpoints]`, or `None` after recording at least one problem.
+pub(super) fn check(raw: &RawEndpoints, p: &mut Problems) -> Option<Endpoints> {
     let before = p.count();
     let prefix = &raw.prefix;
     let prefix_ok = prefix.starts_with('/')
@@ -100,57 +120,4 @@ fn cors_origin(text: &str, key: &str, p: &mut Problems) -> Option<String> {
             None
         }
     }
-}
-
-pub(super) fn identity(raw: &RawIdentity, p: &mut Problems) -> Option<Identity> {
-    let before = p.count();
-    if !is_token(&raw.session_cookie) {
-        p.add(
-            "identity.session_cookie",
-            format!(
-                "{:?} is not a cookie name (RFC 6265 token: letters, digits, !#$%&'*+-.^_`|~)",
-                raw.session_cookie
-            ),
-        );
-    }
-    let user_cookie = (!raw.user_cookie.is_empty()).then(|| raw.user_cookie.clone());
-    if user_cookie.is_some() && !is_token(&raw.user_cookie) {
-        p.add(
-            "identity.user_cookie",
-            format!(
-                "{:?} is not a cookie name (RFC 6265 token: letters, digits, !#$%&'*+-.^_`|~)",
-                raw.user_cookie
-            ),
-        );
-    }
-    let user_header = if raw.user_header.is_empty() {
-        None
-    } else {
-        match http::HeaderName::from_str(&raw.user_header) {
-            Ok(name) => Some(name),
-            Err(e) => {
-                p.add(
-                    "identity.user_header",
-                    format!("{:?} is not a header name ({e})", raw.user_header),
-                );
-                None
-            }
-        }
-    };
-    p.unless_new(
-        before,
-        Identity {
-            session_cookie: raw.session_cookie.clone(),
-            user_cookie,
-            user_header,
-        },
-    )
-}
-
-/// RFC 9110 `token` (what RFC 6265 requires of a cookie name): one or more `tchar`.
-fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }

@@ -1,19 +1,39 @@
-//! Checks of `[fashionai]` and `[admin]`: the APIs reshelf calls and the tokens it reads from
-//! the environment (never echoed in a message).
+//! `[fashionai]`: the Fashion.AI API reshelf calls. Holds the typed [`FashionAi`] section and
+//! its check (base URL, API paths, budget, breaker, and the app token from the environment).
+//!
+//! May depend on `problems`, `env` and `raw`.
 
 use std::time::Duration;
 
 use reqwest::Url;
 
-use super::checks::{in_range, Problems};
-use super::raw::{RawAdmin, RawFashionAi};
-use super::validate::{Admin, EnvLookup, FashionAi, Secret};
+use super::env::{required_token, EnvLookup, Secret};
+use super::problems::{in_range, Problems};
+use super::raw::RawFashionAi;
 
-pub(super) fn fashionai(
-    raw: &RawFashionAi,
-    env: EnvLookup<'_>,
-    p: &mut Problems,
-) -> Option<FashionAi> {
+/// `[fashionai]`.
+#[derive(Debug, Clone)]
+pub struct FashionAi {
+    /// Base URL without trailing slash. Default `https://catalog.api.fashionai.dev`.
+    pub base_url: String,
+    /// The app token, read from the variable named by `token_env`; visible ASCII only.
+    pub token: Secret,
+    /// Starts with `/`; appended to `base_url`.
+    pub recommendation_path: String,
+    /// Budget for a `categoryView` answer, 1 ms to 10 s. Default 120 ms.
+    pub timeout: Duration,
+    /// Starts with `/`; appended to `base_url`, followed by `?query=&size=`.
+    pub search_path: String,
+    /// Starts with `/` and contains `{email}`.
+    pub profile_path: String,
+    /// Consecutive failures that open the breaker. Default 5.
+    pub breaker_failures: u32,
+    /// Open time before a probe. Default 5 s.
+    pub breaker_cool_down: Duration,
+}
+
+/// The typed `[fashionai]`, or `None` after recording at least one problem.
+pub(super) fn check(raw: &RawFashionAi, env: EnvLookup<'_>, p: &mut Problems) -> Option<FashionAi> {
     let before = p.count();
     let base_url = base_url(&raw.base_url, p);
     let token = required_token(&raw.token_env, "fashionai.token_env", env, p);
@@ -90,75 +110,4 @@ fn api_path(path: &str, key: &str, p: &mut Problems) {
             format!("{path:?} must be a plain path: visible ASCII, no \"?\" or \"#\""),
         );
     }
-}
-
-fn required_token(var: &str, key: &str, env: EnvLookup<'_>, p: &mut Problems) -> Option<Secret> {
-    if !env_var_name(var, key, p) {
-        return None;
-    }
-    match env(var) {
-        None => {
-            p.add(
-                key,
-                format!("environment variable {var} is not set (it must hold the app token)"),
-            );
-            None
-        }
-        Some(value) if value.is_empty() => {
-            p.add(
-                key,
-                format!("environment variable {var} is empty (it must hold the app token)"),
-            );
-            None
-        }
-        Some(value) => header_safe(var, key, value, p),
-    }
-}
-
-fn env_var_name(var: &str, key: &str, p: &mut Problems) -> bool {
-    let portable = var
-        .chars()
-        .next()
-        .is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
-        && var.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
-    if !portable {
-        p.add(
-            key,
-            format!("{var:?} is not an environment variable name (letters, digits and _, not starting with a digit)"),
-        );
-    }
-    portable
-}
-
-/// The token travels in a header, so it must be a header value; the message never shows it.
-fn header_safe(var: &str, key: &str, value: String, p: &mut Problems) -> Option<Secret> {
-    if value.bytes().all(|b| b.is_ascii_graphic()) {
-        Some(Secret::new(value))
-    } else {
-        p.add(
-            key,
-            format!(
-                "the value of environment variable {var} is not usable as a header value: only \
-                 visible ASCII is allowed (check for a trailing newline or spaces)"
-            ),
-        );
-        None
-    }
-}
-
-pub(super) fn admin(raw: &RawAdmin, env: EnvLookup<'_>, p: &mut Problems) -> Option<Admin> {
-    const KEY: &str = "admin.token_env";
-    // `token_env = ""` switches admin-only endpoints off, as an unset variable does.
-    if raw.token_env.is_empty() {
-        return Some(Admin { token: None });
-    }
-    if !env_var_name(&raw.token_env, KEY, p) {
-        return None;
-    }
-    let token = match env(&raw.token_env) {
-        None => None,
-        Some(value) if value.is_empty() => None,
-        Some(value) => Some(header_safe(&raw.token_env, KEY, value, p)?),
-    };
-    Some(Admin { token })
 }
