@@ -1,6 +1,8 @@
 //! The command line of the README: `serve`, `check`, `demo`, `sim`.
 //!
 //! Exit codes: 0 ok, 2 bad config or arguments, 1 runtime failure.
+//!
+//! The top of the crate: may depend on anything; `main.rs` alone calls it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

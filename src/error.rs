@@ -1,4 +1,6 @@
 //! [`RunError`]: why a long-running command (`serve`, `demo`, `sim`) stopped.
+//!
+//! May depend on: `config`.
 
 use std::net::SocketAddr;
 

@@ -1,4 +1,6 @@
 //! Logging setup (text or JSON lines) and error formatting that keeps every cause.
+//!
+//! May depend on: `config` (the `[log]` section). Any module may use it.
 
 /// `error: cause: cause` — the error and its whole `source()` chain on one line.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {

@@ -1,5 +1,7 @@
 //! `reshelf demo`: the embedded default. A demo shop origin, the Fashion.AI simulator and the
 //! proxy in front of the shop, all on loopback, so a newcomer can watch listings reorder.
+//!
+//! May depend on: `server`, `sim`, `config` (an entry point: nothing below calls it).
 
 pub mod shop;
 
