@@ -2,7 +2,7 @@
 //! check, for tests, the demo and operators' staging. In-process with [`start`] and a
 //! [`SimHandle`], or `reshelf sim`.
 //!
-//! May depend on: `server` (its signal handling), `config`, `telemetry`; it shares no code
+//! May depend on: `server` (its signal handling) and `RunError`; it shares no code
 //! with the proxy's request path, so it stays an independent stand-in.
 //!
 //! # APIs (every call needs `X-FashionAI-APP-Token`; missing or wrong: 401 `{"error": ..}`)
