@@ -54,7 +54,7 @@ pub struct Path {
 }
 
 /// The candidate levels for the client's coding, from an origin at its typical level (the
-/// level set in `src/proxy/codec.rs` is one of them).
+/// level set in `src/kit/codec.rs` is one of them).
 pub const PATHS: [Path; 8] = [
     path(Coding::Identity, 0, Coding::Identity, 0),
     path(Coding::Gzip, 6, Coding::Gzip, 1),

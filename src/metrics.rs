@@ -32,7 +32,7 @@ pub struct Metrics {
     pub origin_duration: HistogramVec,
     /// `kind` = connect | timeout | protocol.
     pub origin_errors: IntCounterVec,
-    /// `outcome` = personalized | native; `reason` = none or the `X-Reshelf` reason.
+    /// `outcome` = personalized | native | aborted; `reason` = none or the `X-Reshelf` reason.
     pub listing_pages: IntCounterVec,
     /// `result` = ok | empty | error | timeout.
     pub ranking_duration: HistogramVec,
@@ -220,6 +220,14 @@ impl Metrics {
     pub fn listing_page(&self, verdict: Verdict) {
         self.listing_pages
             .with_label_values(&[verdict.outcome_label(), verdict.reason_label()])
+            .inc();
+    }
+
+    /// One listing page whose body ended before the shopper had all of it (origin failure,
+    /// client gone): `outcome="aborted"`, never counted as a page served.
+    pub fn listing_page_aborted(&self) {
+        self.listing_pages
+            .with_label_values(&["aborted", "none"])
             .inc();
     }
 

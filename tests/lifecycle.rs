@@ -168,13 +168,13 @@ async fn the_app_token_never_appears_in_logs_even_at_trace_level() {
     let config = config_toml(shop.server.addr, Some(&api.base_url()), HTML_PAGE)
         .replace("ul.products > li", "ul.products > li.product");
     let mut proc = Proc::serve(&config, "trace").await;
-    let resp = client()
-        .get(format!("http://{}/category/c1", proc.public))
-        .header("x-fashionai-app-token", "client-sent")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.headers()["x-reshelf"], "personalized");
+    let resp = common::fetch::page(
+        proc.public.parse().unwrap(),
+        "/category/c1",
+        &[("x-fashionai-app-token", "client-sent")],
+    )
+    .await;
+    assert_eq!(resp.verdict().unwrap(), "personalized");
     assert_eq!(
         api.seen()[0].token.as_deref(),
         Some(TEST_TOKEN),

@@ -7,7 +7,7 @@ mod common;
 use std::io::Read;
 
 use common::api::{ids, FakeApi, Mode};
-use common::{client, config_toml, shop, start_proxy, TEST_TOKEN};
+use common::{client, config_toml, fetch, shop, start_proxy, TEST_TOKEN};
 
 const PAGES: &str = r#"
 [identity]
@@ -27,10 +27,16 @@ product_id = "id"
 "#;
 
 async fn setup(mode: Mode) -> (shop::Shop, FakeApi, reshelf::server::Running) {
+    setup_in(mode, true).await
+}
+
+/// `stream`: `listen.stream_listings`.
+async fn setup_in(mode: Mode, stream: bool) -> (shop::Shop, FakeApi, reshelf::server::Running) {
     let shop = shop::start().await;
     let api = FakeApi::start(mode).await;
     let toml = config_toml(shop.server.addr, Some(&api.base_url()), PAGES)
-        .replace("[fashionai]", "[fashionai]\ntimeout_ms = 1000");
+        .replace("[fashionai]", "[fashionai]\ntimeout_ms = 1000")
+        .replace("[listen]", &format!("[listen]\nstream_listings = {stream}"));
     let proxy = start_proxy(&toml).await;
     (shop, api, proxy)
 }
@@ -38,16 +44,15 @@ async fn setup(mode: Mode) -> (shop::Shop, FakeApi, reshelf::server::Running) {
 #[tokio::test]
 async fn html_listing_is_reordered_and_kept_private() {
     let (shop, api, proxy) = setup(Mode::Answer(ids(&["p4", "x9", "p2"]))).await;
-    let resp = client()
-        .get(format!("http://{}/category/dresses", proxy.public_addr()))
-        .header("if-none-match", "\"native-v1\"")
-        .header("range", "bytes=0-10")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let h = resp.headers().clone();
-    assert_eq!(h["x-reshelf"], "personalized");
+    let resp = fetch::page(
+        proxy.public_addr(),
+        "/category/dresses",
+        &[("if-none-match", "\"native-v1\""), ("range", "bytes=0-10")],
+    )
+    .await;
+    assert_eq!(resp.status, 200);
+    let h = resp.headers.clone();
+    assert_eq!(resp.verdict().unwrap(), "personalized");
     assert!(
         h["cache-control"].to_str().unwrap().starts_with("private"),
         "{h:?}"
@@ -58,7 +63,7 @@ async fn html_listing_is_reordered_and_kept_private() {
         "{h:?}"
     );
     assert!(h.get("x-fashionai-app-token").is_none());
-    let body = resp.text().await.unwrap();
+    let body = resp.text();
     assert_eq!(shop::order(&body), ["p4", "p2", "p1", "p3", "p5", "p6"]);
     assert_eq!(
         body.len(),
@@ -78,16 +83,9 @@ async fn html_listing_is_reordered_and_kept_private() {
 #[tokio::test]
 async fn json_listing_keeps_item_bytes() {
     let (_shop, _api, proxy) = setup(Mode::Answer(ids(&["p6", "p5"]))).await;
-    let resp = client()
-        .get(format!(
-            "http://{}/api/categories/dresses/products",
-            proxy.public_addr()
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.headers()["x-reshelf"], "personalized");
-    let body = resp.text().await.unwrap();
+    let resp = fetch::page(proxy.public_addr(), "/api/categories/dresses/products", &[]).await;
+    assert_eq!(resp.verdict().unwrap(), "personalized");
+    let body = resp.text();
     assert_eq!(shop::order(&body), ["p6", "p5", "p1", "p2", "p3", "p4"]);
     assert!(
         body.contains(r#""price": 1.0000, "name": "\u003cp6\u003e""#),
@@ -198,21 +196,31 @@ fn unbrotli(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn gzip_and_br_origins_are_decoded_reordered_and_reencoded() {
-    let (_shop, _api, proxy) = setup(Mode::Answer(ids(&["p3"]))).await;
-    let url = format!("http://{}/category/c1", proxy.public_addr());
+    for stream in [true, false] {
+        gzip_and_br_in_mode(stream).await;
+    }
+}
+
+/// With listings streamed the body goes out chunked; buffered, with its exact length.
+async fn gzip_and_br_in_mode(stream: bool) {
+    let (_shop, _api, proxy) = setup_in(Mode::Answer(ids(&["p3"])), stream).await;
     for (accept, coding) in [("gzip", "gzip"), ("br", "br"), ("gzip, br", "br")] {
-        let resp = client()
-            .get(&url)
-            .header("accept-encoding", accept)
-            .send()
-            .await
-            .unwrap();
-        let h = resp.headers().clone();
-        assert_eq!(h["x-reshelf"], "personalized", "{accept}");
+        let resp = fetch::page(
+            proxy.public_addr(),
+            "/category/c1",
+            &[("accept-encoding", accept)],
+        )
+        .await;
+        let h = resp.headers.clone();
+        assert_eq!(resp.verdict().unwrap(), "personalized", "{accept}");
         assert_eq!(h["content-encoding"], coding, "{accept}");
         assert!(h["vary"].to_str().unwrap().contains("Accept-Encoding"));
-        let bytes = resp.bytes().await.unwrap();
-        assert_eq!(h["content-length"], bytes.len().to_string().as_str());
+        let bytes = resp.body.clone();
+        if stream {
+            assert_eq!(h["transfer-encoding"], "chunked", "{accept}");
+        } else {
+            assert_eq!(h["content-length"], bytes.len().to_string().as_str());
+        }
         let text = if coding == "gzip" {
             gunzip(&bytes)
         } else {

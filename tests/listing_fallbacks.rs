@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::api::{ids, FakeApi, Mode};
-use common::{client, config_toml, shop, start_proxy};
+use common::{client, config_toml, fetch, shop, start_proxy};
 
 /// A proxy with `fashionai` settings `api_settings` (budget, breaker) in front of the shop.
 async fn setup(
@@ -27,15 +27,11 @@ async fn setup(
     (shop, api, proxy)
 }
 
+/// A shopper's view of `path`: the verdict (header or trailer) and the body.
 async fn view(proxy: &reshelf::server::Running, path: &str, session: &str) -> (String, String) {
-    let resp = client()
-        .get(format!("http://{}{path}", proxy.public_addr()))
-        .header("cookie", format!("reshelf_sid={session}"))
-        .send()
-        .await
-        .unwrap();
-    let reason = resp.headers()["x-reshelf"].to_str().unwrap().to_owned();
-    (reason, resp.text().await.unwrap())
+    let cookie = format!("reshelf_sid={session}");
+    let resp = fetch::page(proxy.public_addr(), path, &[("cookie", &cookie)]).await;
+    (resp.verdict().expect("a verdict"), resp.text())
 }
 
 #[tokio::test]

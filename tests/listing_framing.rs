@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 
 use common::api::{ids, FakeApi, Mode};
 use common::wire::{self, Framing, WireOrigin};
-use common::{client, config_toml, shop, start_proxy};
+use common::{config_toml, fetch, shop, start_proxy};
 
 const PAGES: &str = r#"
 [[pages]]
@@ -56,6 +56,7 @@ async fn proxy_for(origin: &WireOrigin, api: &FakeApi) -> reshelf::server::Runni
 
 /// A whole HTTP/1.1 exchange on a raw socket: the response's head and body bytes as sent.
 fn raw_get(addr: SocketAddr, path: &str, extra: &str) -> (String, Vec<u8>) {
+    let extra = format!("te: trailers\r\n{extra}");
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     write!(
         s,
@@ -84,16 +85,20 @@ async fn chunked_and_close_delimited_html_origins_are_personalized() {
         )
         .await;
         let proxy = proxy_for(&origin, &api).await;
-        let resp = client()
-            .get(format!("http://{}/category/dresses", proxy.public_addr()))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{framing:?}: {e}"));
-        assert_eq!(resp.status(), 200, "{framing:?}");
-        assert_eq!(resp.headers()["x-reshelf"], "personalized", "{framing:?}");
-        assert!(resp.headers().get("keep-alive").is_none(), "{framing:?}");
-        assert!(resp.headers().get("trailer").is_none(), "{framing:?}");
-        let body = resp.text().await.unwrap();
+        let resp = fetch::page(proxy.public_addr(), "/category/dresses", &[]).await;
+        assert_eq!(resp.status, 200, "{framing:?}");
+        assert_eq!(
+            resp.verdict().as_deref(),
+            Some("personalized"),
+            "{framing:?} {resp:?}"
+        );
+        assert!(resp.headers.get("keep-alive").is_none(), "{framing:?}");
+        let trailer = resp.headers.get("trailer").map(|v| v.to_str().unwrap());
+        assert!(
+            matches!(trailer, None | Some("x-reshelf")),
+            "{framing:?}: {trailer:?}"
+        );
+        let body = resp.text();
         assert_eq!(
             shop::order(&body),
             ["p4", "p2", "p1", "p3", "p5", "p6"],
@@ -120,9 +125,10 @@ async fn the_client_gets_one_framing_whatever_the_origin_used() {
             (lengths == 1) != chunked,
             "{framing:?}: exactly one framing expected\n{head}"
         );
+        let tail = String::from_utf8_lossy(&body[body.len().saturating_sub(64)..]).to_lowercase();
         assert!(
-            head.contains("x-reshelf: personalized"),
-            "{framing:?}\n{head}"
+            tail.ends_with("\r\n0\r\nx-reshelf: personalized\r\n\r\n"),
+            "{framing:?}: the verdict in the trailer\n{head}\n{tail}"
         );
         assert!(!head.contains("\r\nkeep-alive:"), "{framing:?}\n{head}");
         if lengths == 1 {
@@ -147,19 +153,19 @@ async fn compressed_bodies_over_chunked_are_personalized() {
             let page = wire::compress(coding, shop::html_page().as_bytes());
             let origin = origin(framing, "text/html", page, Some(coding)).await;
             let proxy = proxy_for(&origin, &api).await;
-            let resp = client()
-                .get(format!("http://{}/category/dresses", proxy.public_addr()))
-                .header("accept-encoding", coding)
-                .send()
-                .await
-                .unwrap_or_else(|e| panic!("{coding} {framing:?}: {e}"));
+            let resp = fetch::page(
+                proxy.public_addr(),
+                "/category/dresses",
+                &[("accept-encoding", coding)],
+            )
+            .await;
             let case = format!("{coding} {framing:?}");
-            assert_eq!(resp.headers()["x-reshelf"], "personalized", "{case}");
+            assert_eq!(resp.verdict().unwrap(), "personalized", "{case}");
             let sent = resp
-                .headers()
+                .headers
                 .get("content-encoding")
                 .map(|v| v.to_str().unwrap().to_owned());
-            let bytes = resp.bytes().await.unwrap();
+            let bytes = resp.body.clone();
             let body = String::from_utf8(wire::decompress(sent.as_deref(), &bytes)).unwrap();
             assert_eq!(shop::order(&body)[0], "p3", "{case}");
             assert_eq!(body.len(), shop::html_page().len(), "{case}");
@@ -180,16 +186,9 @@ async fn chunked_json_listings_are_personalized() {
         )
         .await;
         let proxy = proxy_for(&origin, &api).await;
-        let resp = client()
-            .get(format!(
-                "http://{}/api/categories/dresses/products",
-                proxy.public_addr()
-            ))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{framing:?}: {e}"));
-        assert_eq!(resp.headers()["x-reshelf"], "personalized", "{framing:?}");
-        let body = resp.text().await.unwrap();
+        let resp = fetch::page(proxy.public_addr(), "/api/categories/dresses/products", &[]).await;
+        assert_eq!(resp.verdict().unwrap(), "personalized", "{framing:?}");
+        let body = resp.text();
         assert_eq!(
             shop::order(&body),
             ["p5", "p1", "p2", "p3", "p4", "p6"],
@@ -205,17 +204,13 @@ async fn native_fallbacks_from_chunked_origins_are_byte_identical() {
     for framing in Framing::ALL {
         let origin = origin(framing, "text/html", shop::html_page().into_bytes(), None).await;
         let proxy = proxy_for(&origin, &api).await;
-        let resp = client()
-            .get(format!("http://{}/category/dresses", proxy.public_addr()))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{framing:?}: {e}"));
+        let resp = fetch::page(proxy.public_addr(), "/category/dresses", &[]).await;
         assert_eq!(
-            resp.headers()["x-reshelf"],
+            resp.verdict().unwrap(),
             "native; reason=empty",
             "{framing:?}"
         );
-        assert_eq!(resp.text().await.unwrap(), shop::html_page(), "{framing:?}");
+        assert_eq!(resp.text(), shop::html_page(), "{framing:?}");
         proxy.shutdown().await;
     }
 }

@@ -28,9 +28,8 @@ async fn sighup_swaps_a_valid_config_and_rejects_an_invalid_one() {
     .await;
     let config = config_toml(shop.server.addr, None, shop::PAGE);
     let mut proc = Proc::serve(&config, "info").await;
-    let url = format!("http://{}/category/c1", proc.public);
-    let before = client().get(&url).send().await.unwrap();
-    assert!(before.headers().get("x-reshelf").is_some());
+    let before = common::fetch::page(proc.public.parse().unwrap(), "/category/c1", &[]).await;
+    assert!(before.verdict().is_some());
 
     // A request under way to the old origin while the config changes.
     let slow_config = config_toml(slow.addr, None, shop::PAGE);
@@ -52,11 +51,8 @@ async fn sighup_swaps_a_valid_config_and_rejects_an_invalid_one() {
         "slow",
         "the request under way finished"
     );
-    let after = client().get(&url).send().await.unwrap();
-    assert!(
-        after.headers().get("x-reshelf").is_none(),
-        "the new config serves"
-    );
+    let after = common::fetch::page(proc.public.parse().unwrap(), "/category/c1", &[]).await;
+    assert!(after.verdict().is_none(), "the new config serves");
 
     std::fs::write(
         &proc.config_path,
@@ -66,10 +62,10 @@ async fn sighup_swaps_a_valid_config_and_rejects_an_invalid_one() {
     proc.signal("HUP");
     let rejected = proc.wait_for("config reload rejected").await;
     assert!(rejected.contains("ttl_secs"), "{rejected}");
-    let still = client().get(&url).send().await.unwrap();
-    assert_eq!(still.status(), 200);
+    let still = common::fetch::page(proc.public.parse().unwrap(), "/category/c1", &[]).await;
+    assert_eq!(still.status, 200);
     assert!(
-        still.headers().get("x-reshelf").is_none(),
+        still.verdict().is_none(),
         "the previous config keeps serving"
     );
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::scripted::{empty, get, oneshot, page, state, ScriptedOrigin};
+use common::scripted::{empty, get, oneshot, oneshot_with_trailers, page, state, ScriptedOrigin};
 use common::{config_toml, shop};
 use http::StatusCode;
 use reshelf::kit::body;
@@ -130,9 +130,15 @@ async fn listing_fallbacks_keep_the_origin_s_answer_with_their_reason() {
         ("/category/dresses", 200, "native; reason=error", true),
     ];
     for (path, status, verdict, private) in cases {
-        let (parts, bytes) = oneshot(&state, empty(get(path))).await;
+        let req = empty(get(path).header("te", "trailers"));
+        let (parts, bytes, trailers) = oneshot_with_trailers(&state, req).await;
         assert_eq!(parts.status, status, "{path}");
-        assert_eq!(parts.headers["x-reshelf"], verdict, "{path}");
+        // Final when the head leaves: in the head; else in the trailer after the body.
+        let sent = parts
+            .headers
+            .get("x-reshelf")
+            .or_else(|| trailers.as_ref()?.get("x-reshelf"));
+        assert_eq!(sent.unwrap(), verdict, "{path}");
         let cache = parts
             .headers
             .get("cache-control")

@@ -25,13 +25,13 @@ DEPLOY = Path(__file__).resolve().parent.parent
 K8S = DEPLOY / "kubernetes"
 DOCKERFILE = DEPLOY / "Dockerfile"
 ALERTS = DEPLOY / "prometheus" / "alerts.yaml"
-# reshelf's drain after SIGTERM (src/proxy/lifecycle.rs SHUTDOWN_GRACE).
+# reshelf's drain after SIGTERM (src/server/mod.rs SHUTDOWN_GRACE).
 DRAIN_GRACE_SECONDS = 10
 
-# The config keys of shared/spec/interface.md. reshelf rejects unknown keys at start
+# The config keys of the README's "Config reference". reshelf rejects unknown keys at start
 # (deny_unknown_fields), so a key outside these would fail the rollout.
 CONFIG_KEYS = {
-    "listen": {"public", "admin", "debug_header"},
+    "listen": {"public", "admin", "debug_header", "stream_listings"},
     "origin": {"url", "connect_timeout_ms", "timeout_ms", "max_rewrite_bytes"},
     "fashionai": {"base_url", "token_env", "recommendation_path", "timeout_ms", "search_path",
                   "profile_path"},

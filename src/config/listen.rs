@@ -16,8 +16,13 @@ pub struct Listen {
     pub public: SocketAddr,
     /// Metrics and health. Default `127.0.0.1:9100`.
     pub admin: SocketAddr,
-    /// Send `X-Reshelf` on listing pages. Default `true`.
+    /// Send `X-Reshelf` on listing pages (as a trailer when the page streams and the client
+    /// takes trailers). Default `true`.
     pub debug_header: bool,
+    /// Stream listing pages: the head and the bytes before a listing go out as they arrive,
+    /// only the listing region is held. `false`: the whole page is read, then sent, with
+    /// `X-Reshelf` in its head. Default `true`.
+    pub stream_listings: bool,
 }
 
 /// The typed `[listen]`, or `None` after recording at least one problem.
@@ -42,6 +47,7 @@ pub(super) fn check(raw: &RawListen, p: &mut Problems) -> Option<Listen> {
         public,
         admin,
         debug_header: raw.debug_header,
+        stream_listings: raw.stream_listings,
     })
 }
 

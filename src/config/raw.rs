@@ -31,6 +31,8 @@ pub struct RawListen {
     pub admin: String,
     /// Send `X-Reshelf` on listing pages. Default `true`.
     pub debug_header: bool,
+    /// Stream listing pages, holding only the listing region. Default `true`.
+    pub stream_listings: bool,
 }
 
 impl Default for RawListen {
@@ -39,6 +41,7 @@ impl Default for RawListen {
             public: "0.0.0.0:8080".into(),
             admin: "127.0.0.1:9100".into(),
             debug_header: true,
+            stream_listings: true,
         }
     }
 }

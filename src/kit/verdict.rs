@@ -3,6 +3,8 @@
 //! `reason` labels of the metrics. See the README, "What a listing response looks like after
 //! reshelf".
 
+use std::sync::{Arc, OnceLock};
+
 use http::header::{HeaderName, HeaderValue};
 
 /// The response header (and trailer) that tells whether a page was personalized.
@@ -82,6 +84,23 @@ impl Verdict {
             Verdict::Personalized => "none",
             Verdict::Native(reason) => reason.label(),
         }
+    }
+}
+
+/// A response's verdict once it is known: at once for a buffered page, when the body ends
+/// for a streamed one. It travels in the response's extensions to the access log.
+#[derive(Debug, Clone, Default)]
+pub struct VerdictCell(Arc<OnceLock<Verdict>>);
+
+impl VerdictCell {
+    /// Records the verdict; a second call changes nothing.
+    pub fn set(&self, verdict: Verdict) {
+        let _ = self.0.set(verdict);
+    }
+
+    /// The verdict, if the response has one yet.
+    pub fn get(&self) -> Option<Verdict> {
+        self.0.get().copied()
     }
 }
 

@@ -88,9 +88,12 @@ pub fn upstream_request(
 
 /// The origin's response as the client gets it: hop-by-hop headers (the origin's framing
 /// among them: the client's framing is decided by the body reshelf sends) and the app token
-/// removed. Every response relayed from the origin goes through here.
+/// removed, and the origin's HTTP version dropped (an HTTP/1.0 origin must not make the
+/// client's connection HTTP/1.0: no keep-alive, no chunks, no trailers). Every response
+/// relayed from the origin goes through here.
 pub fn client_head(resp: Response<Body>) -> Response<Body> {
     let (mut parts, body) = resp.into_parts();
+    parts.version = http::Version::default();
     headers::remove_hop_by_hop(&mut parts.headers);
     parts.headers.remove(APP_TOKEN);
     Response::from_parts(parts, body)

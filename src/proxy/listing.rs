@@ -7,20 +7,22 @@
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{self, HeaderMap};
+use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use http_body_util::BodyExt;
 
 use super::ProxyError;
 use crate::app::AppState;
 use crate::kit::body::{boxed, full, Body, BoxError};
-use crate::kit::codec::{self, CodecError, Coding};
+use crate::kit::codec::{self, CodecError, Coding, StreamDecoder, StreamEncoder};
 use crate::kit::context::RequestContext;
-use crate::kit::verdict::{Reason, Verdict};
+use crate::kit::verdict::{Reason, Verdict, VerdictCell};
 use crate::origin::{self, OriginError};
+mod engines;
 mod respond;
+mod stream;
 
-use respond::{charset_of, finish, set_coding};
+use respond::{charset_of, finish, private_page, set_coding};
 
 use crate::config::{Page, PageFormat};
 use crate::identity::{self, Shopper};
@@ -38,6 +40,8 @@ pub(super) struct View {
     deadline: Instant,
     https: bool,
     client_headers: HeaderMap,
+    /// The client takes trailers: HTTP/2, or HTTP/1.1 with `TE: trailers`.
+    trailers: bool,
 }
 
 /// Serves a listing page for `category`.
@@ -66,6 +70,9 @@ pub async fn serve(
     };
     if let Err(reason) = rewritable(state, &resp, page) {
         return Ok(finish(state, &view, resp, Verdict::Native(reason)));
+    }
+    if state.config.listen.stream_listings {
+        return Ok(streamed(state, &view, resp, page, pending));
     }
     let (parts, wire) = match read_body(state, resp).await? {
         Read::Whole(parts, wire) => (parts, wire),
@@ -97,6 +104,64 @@ pub async fn serve(
     Ok(finish(state, &view, resp, verdict))
 }
 
+/// The page streamed: the head goes out now, with reshelf's own framing and coding; the body
+/// follows as the origin sends it, only the listing region held (see `stream`).
+fn streamed(
+    state: &AppState,
+    view: &View,
+    resp: Response<Body>,
+    page: &Page,
+    pending: Pending,
+) -> Response<Body> {
+    let (mut parts, origin_body) = resp.into_parts();
+    let limit = state.config.origin.max_rewrite_bytes;
+    let coding = Coding::of_response(&parts.headers).expect("checked by rewritable");
+    let decoder = match StreamDecoder::new(coding, decode_limit(limit)) {
+        Ok(decoder) => decoder,
+        Err(e) => {
+            tracing::debug!(error = %crate::telemetry::error_line(&e), "no decoder");
+            let native = Response::from_parts(parts, origin_body);
+            return finish(state, view, native, Verdict::Native(Reason::Error));
+        }
+    };
+    let client_coding = codec::choose_for_client(&view.client_headers);
+    set_coding(&mut parts.headers, client_coding, None);
+    for stale in [header::ACCEPT_RANGES, header::CONTENT_LOCATION] {
+        parts.headers.remove(stale);
+    }
+    let trailer = view.trailers && state.config.listen.debug_header;
+    if trailer {
+        parts
+            .headers
+            .insert(header::TRAILER, HeaderValue::from_static("x-reshelf"));
+    }
+    private_page(state, view, &mut parts.headers);
+    let cell = VerdictCell::default();
+    parts.extensions.insert(cell.clone());
+    let engine = Box::new(engines::Whole::new(
+        page.format.clone(),
+        charset_of(&parts.headers),
+        limit,
+    ));
+    let report = stream::Report::new(state.metrics.clone(), cell, trailer);
+    let flow = stream::Flow::new(
+        origin_body,
+        decoder,
+        engine,
+        StreamEncoder::new(client_coding),
+        pending,
+        view.deadline,
+        report,
+    );
+    Response::from_parts(parts, flow.into_body())
+}
+
+/// How much a streamed listing body may decode to in all: the page streams, so this only
+/// stops a decompression bomb, far above any real page.
+fn decode_limit(max_rewrite_bytes: usize) -> usize {
+    max_rewrite_bytes.saturating_mul(16).max(256 << 20)
+}
+
 fn is_bot(state: &AppState, headers: &HeaderMap) -> bool {
     headers
         .get(header::USER_AGENT)
@@ -116,6 +181,7 @@ async fn bot_page(
         deadline: ctx.started,
         https: false,
         client_headers: HeaderMap::new(),
+        trailers: false,
     };
     let resp = super::passthrough::forward(state, ctx, req).await?;
     Ok(finish(state, &view, resp, Verdict::Native(Reason::Bot)))
@@ -140,8 +206,22 @@ fn begin(
         deadline: ctx.started + state.ranking.budget(),
         https: crate::kit::headers::forwarded_https(req.headers()),
         client_headers,
+        trailers: takes_trailers(req),
     };
     (view, pending)
+}
+
+/// Whether the client reads trailers: always over HTTP/2; over HTTP/1.1 only when it said
+/// so with `TE: trailers` (RFC 9110 §10.1.4).
+fn takes_trailers(req: &Request<Body>) -> bool {
+    req.version() == http::Version::HTTP_2
+        || req
+            .headers()
+            .get_all(header::TE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case("trailers"))
 }
 
 /// The origin request of a listing: as a passthrough, but never conditional or partial (the
@@ -294,7 +374,7 @@ fn reorder(
             }
             let coding = codec::choose_for_client(&view.client_headers);
             let body = codec::encode(coding, &rewritten.body);
-            set_coding(&mut parts.headers, coding, body.len());
+            set_coding(&mut parts.headers, coding, Some(body.len()));
             for stale in [header::ACCEPT_RANGES, header::CONTENT_LOCATION] {
                 parts.headers.remove(stale);
             }

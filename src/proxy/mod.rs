@@ -28,6 +28,7 @@ use crate::config::Page;
 use crate::kit::body::{self, Body, ObservedBody, Transfer};
 use crate::kit::context::{RequestContext, RouteKind};
 use crate::kit::headers;
+use crate::kit::verdict::{Verdict, VerdictCell};
 
 /// Where a request goes.
 #[derive(Debug)]
@@ -115,7 +116,9 @@ pub async fn handle(
 fn observe(state: Arc<AppState>, ctx: RequestContext, response: Response<Body>) -> Response<Body> {
     let status = response.status();
     let (parts, body) = response.into_parts();
+    let verdict = parts.extensions.get::<VerdictCell>().cloned();
     let on_done = move |transfer: Transfer| {
+        let verdict = verdict.and_then(|cell| cell.get());
         let elapsed = ctx.started.elapsed();
         let m = &state.metrics;
         m.inflight_requests.dec();
@@ -129,6 +132,8 @@ fn observe(state: Arc<AppState>, ctx: RequestContext, response: Response<Body>) 
             bytes = transfer.bytes,
             complete = transfer.complete,
             route = ctx.route.label(),
+            outcome = verdict.map(Verdict::outcome_label),
+            reason = verdict.map(Verdict::reason_label),
             request_id = ctx.request_id_str(),
         );
     };

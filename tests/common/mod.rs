@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod binary;
+pub mod fetch;
 pub mod origin;
 pub mod scripted;
 pub mod shop;

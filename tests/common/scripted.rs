@@ -70,12 +70,22 @@ pub fn peer() -> SocketAddr {
 
 /// Runs one request through the router; the response and its whole body.
 pub async fn oneshot(state: &Arc<AppState>, req: Request<Body>) -> (http::response::Parts, Bytes) {
+    let (parts, bytes, _) = oneshot_with_trailers(state, req).await;
+    (parts, bytes)
+}
+
+/// [`oneshot`], with the trailers that followed the body.
+pub async fn oneshot_with_trailers(
+    state: &Arc<AppState>,
+    req: Request<Body>,
+) -> (http::response::Parts, Bytes, Option<http::HeaderMap>) {
     let resp = reshelf::proxy::handle(state.clone(), peer(), req)
         .await
         .unwrap_or_else(|never| match never {});
     let (parts, body) = resp.into_parts();
-    let bytes = body.collect().await.expect("body").to_bytes();
-    (parts, bytes)
+    let collected = body.collect().await.expect("body");
+    let trailers = collected.trailers().cloned();
+    (parts, collected.to_bytes(), trailers)
 }
 
 /// A request with an empty body.

@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::identity;
 use crate::kit::body::Body;
 use crate::kit::codec::Coding;
-use crate::kit::verdict::{Reason, Verdict, X_RESHELF};
+use crate::kit::verdict::{Reason, Verdict, VerdictCell, X_RESHELF};
 use crate::ranking::NoRanking;
 
 impl From<NoRanking> for Reason {
@@ -33,7 +33,9 @@ pub(super) fn charset_of(headers: &HeaderMap) -> Option<String> {
     })
 }
 
-pub(super) fn set_coding(headers: &mut HeaderMap, coding: Coding, len: usize) {
+/// The coding of a body reshelf encoded, and its exact length when known (a streamed body
+/// has none: HTTP/1.1 sends it chunked).
+pub(super) fn set_coding(headers: &mut HeaderMap, coding: Coding, len: Option<usize>) {
     match coding {
         Coding::Identity => headers.remove(header::CONTENT_ENCODING),
         c => headers.insert(
@@ -41,7 +43,10 @@ pub(super) fn set_coding(headers: &mut HeaderMap, coding: Coding, len: usize) {
             HeaderValue::from_static(c.token()),
         ),
     };
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    match len {
+        Some(len) => headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len)),
+        None => headers.remove(header::CONTENT_LENGTH),
+    };
     append_vary(headers, "Accept-Encoding");
 }
 
@@ -77,34 +82,45 @@ pub(super) fn finish(
     mut resp: Response<Body>,
     verdict: Verdict,
 ) -> Response<Body> {
-    let headers = resp.headers_mut();
-    if let Some(shopper) = view.shopper.as_ref().filter(|_| is_private_page(verdict)) {
-        let no_store = headers
-            .get(header::CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.to_ascii_lowercase().contains("no-store"));
-        let cache_control = if no_store {
-            "private, no-store"
-        } else {
-            "private, no-cache"
-        };
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(cache_control),
-        );
-        headers.remove(header::ETAG);
-        headers.remove(header::LAST_MODIFIED);
-        headers.remove(header::EXPIRES);
-        append_vary(headers, "Cookie");
-        identity::set_cookie_if_minted(headers, shopper, &state.config.identity, view.https);
+    if is_private_page(verdict) {
+        private_page(state, view, resp.headers_mut());
     }
     if view.report {
         if state.config.listen.debug_header {
-            headers.insert(X_RESHELF, verdict.header_value());
+            resp.headers_mut().insert(X_RESHELF, verdict.header_value());
         }
         state.metrics.listing_page(verdict);
+        let cell = VerdictCell::default();
+        cell.set(verdict);
+        resp.extensions_mut().insert(cell);
     }
     resp
+}
+
+/// Private caching without validators and the minted session cookie, for a shopper's page
+/// (a crawler's page keeps the origin's caching).
+pub(super) fn private_page(state: &AppState, view: &View, headers: &mut HeaderMap) {
+    let Some(shopper) = &view.shopper else {
+        return;
+    };
+    let no_store = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().contains("no-store"));
+    let cache_control = if no_store {
+        "private, no-store"
+    } else {
+        "private, no-cache"
+    };
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    headers.remove(header::ETAG);
+    headers.remove(header::LAST_MODIFIED);
+    headers.remove(header::EXPIRES);
+    append_vary(headers, "Cookie");
+    identity::set_cookie_if_minted(headers, shopper, &state.config.identity, view.https);
 }
 
 /// Every 200 listing page may differ per shopper; an origin error page does not.
