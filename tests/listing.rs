@@ -9,22 +9,10 @@ use std::io::Read;
 use common::api::{ids, FakeApi, Mode};
 use common::{client, config_toml, fetch, shop, start_proxy, TEST_TOKEN};
 
-const PAGES: &str = r#"
-[identity]
-user_header = "x-user-id"
-
-[[pages]]
-path = "/category/{id}"
-format = "html"
-tiles = "ul.products > li.product"
-product_id = "data-product-id"
-
-[[pages]]
-path = "/api/categories/{id}/products"
-format = "json"
-array = "/products"
-product_id = "id"
-"#;
+/// The shop's listing pages, with the user id from a header.
+const IDENTITY: &str = "[identity]
+user_header = \"x-user-id\"
+";
 
 async fn setup(mode: Mode) -> (shop::Shop, FakeApi, reshelf::server::Running) {
     setup_in(mode, true).await
@@ -34,9 +22,13 @@ async fn setup(mode: Mode) -> (shop::Shop, FakeApi, reshelf::server::Running) {
 async fn setup_in(mode: Mode, stream: bool) -> (shop::Shop, FakeApi, reshelf::server::Running) {
     let shop = shop::start().await;
     let api = FakeApi::start(mode).await;
-    let toml = config_toml(shop.server.addr, Some(&api.base_url()), PAGES)
-        .replace("[fashionai]", "[fashionai]\ntimeout_ms = 1000")
-        .replace("[listen]", &format!("[listen]\nstream_listings = {stream}"));
+    let toml = config_toml(
+        shop.server.addr,
+        Some(&api.base_url()),
+        &format!("{IDENTITY}{}", shop::PAGES),
+    )
+    .replace("[fashionai]", "[fashionai]\ntimeout_ms = 1000")
+    .replace("[listen]", &format!("[listen]\nstream_listings = {stream}"));
     let proxy = start_proxy(&toml).await;
     (shop, api, proxy)
 }

@@ -12,20 +12,6 @@ use common::api::{ids, FakeApi, Mode};
 use common::wire::{self, Framing, WireOrigin};
 use common::{config_toml, fetch, shop, start_proxy};
 
-const PAGES: &str = r#"
-[[pages]]
-path = "/category/{id}"
-format = "html"
-tiles = "ul.products > li.product"
-product_id = "data-product-id"
-
-[[pages]]
-path = "/api/categories/{id}/products"
-format = "json"
-array = "/products"
-product_id = "id"
-"#;
-
 /// An origin answering every path with `body` (of `content_type`, coded as `coding`) in
 /// `framing`.
 async fn origin(
@@ -49,7 +35,7 @@ async fn origin(
 }
 
 async fn proxy_for(origin: &WireOrigin, api: &FakeApi) -> reshelf::server::Running {
-    let toml = config_toml(origin.addr, Some(&api.base_url()), PAGES)
+    let toml = config_toml(origin.addr, Some(&api.base_url()), shop::PAGES)
         .replace("[fashionai]", "[fashionai]\ntimeout_ms = 1000");
     start_proxy(&toml).await
 }
@@ -213,4 +199,23 @@ async fn native_fallbacks_from_chunked_origins_are_byte_identical() {
         assert_eq!(resp.text(), shop::html_page(), "{framing:?}");
         proxy.shutdown().await;
     }
+}
+
+#[tokio::test]
+async fn an_http10_origin_does_not_make_the_client_s_response_http10() {
+    let api = FakeApi::start(Mode::Answer(ids(&["p6"]))).await;
+    let origin = origin(Framing::Close, "text/css", b"body{}".to_vec(), None).await;
+    let proxy = proxy_for(&origin, &api).await;
+    let addr = proxy.public_addr();
+    for path in ["/assets/site.css", "/category/c"] {
+        let (head, body) = tokio::task::spawn_blocking(move || raw_get(addr, path, ""))
+            .await
+            .unwrap();
+        assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
+        if path.starts_with("/assets") {
+            // HTTP/1.1 frames the close-delimited body itself: chunked.
+            assert_eq!(body, b"6\r\nbody{}\r\n0\r\n\r\n", "{path}");
+        }
+    }
+    proxy.shutdown().await;
 }

@@ -18,6 +18,22 @@ tiles = "ul.products > li.product"
 product_id = "data-product-id"
 "#;
 
+/// The `[[pages]]` blocks for both of this shop's listings: the HTML category page and the
+/// JSON listing API.
+pub const PAGES: &str = r#"
+[[pages]]
+path = "/category/{id}"
+format = "html"
+tiles = "ul.products > li.product"
+product_id = "data-product-id"
+
+[[pages]]
+path = "/api/categories/{id}/products"
+format = "json"
+array = "/products"
+product_id = "id"
+"#;
+
 pub const PRODUCTS: [&str; 6] = ["p1", "p2", "p3", "p4", "p5", "p6"];
 
 /// The HTML page, tiles in native order p1..p6.
