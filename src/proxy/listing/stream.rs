@@ -13,16 +13,79 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::FutureExt;
-use http::HeaderMap;
+use http::header::{self, HeaderMap, HeaderValue};
+use http::Response;
 use http_body::Frame;
 use http_body_util::BodyExt;
 
+use super::respond::{charset_of, finish, private_page, set_coding};
+use super::View;
+use crate::app::AppState;
+use crate::config::Page;
 use crate::kit::body::{Body, BoxError};
-use crate::kit::codec::{CodecError, StreamDecoder, StreamEncoder};
+use crate::kit::codec::{self, CodecError, Coding, StreamDecoder, StreamEncoder};
 use crate::kit::verdict::{Reason, Verdict, VerdictCell, X_RESHELF};
 use crate::metrics::Metrics;
 use crate::ranked::Ranking;
 use crate::ranking::{Decision, Pending};
+
+/// The page streamed: the head goes out now, with reshelf's own framing and coding; the body
+/// follows as the origin sends it, only the listing region held (see `stream`).
+pub(super) fn page(
+    state: &AppState,
+    view: &View,
+    resp: Response<Body>,
+    page: &Page,
+    pending: Pending,
+) -> Response<Body> {
+    let (mut parts, origin_body) = resp.into_parts();
+    let limit = state.config.origin.max_rewrite_bytes;
+    let coding = Coding::of_response(&parts.headers).expect("checked by rewritable");
+    let decoder = match StreamDecoder::new(coding, decode_limit(limit)) {
+        Ok(decoder) => decoder,
+        Err(e) => {
+            tracing::debug!(error = %crate::telemetry::error_line(&e), "no decoder");
+            let native = Response::from_parts(parts, origin_body);
+            return finish(state, view, native, Verdict::Native(Reason::Error));
+        }
+    };
+    let client_coding = codec::choose_for_client(&view.client_headers);
+    set_coding(&mut parts.headers, client_coding, None);
+    for stale in [header::ACCEPT_RANGES, header::CONTENT_LOCATION] {
+        parts.headers.remove(stale);
+    }
+    let trailer = view.trailers && state.config.listen.debug_header;
+    if trailer {
+        parts
+            .headers
+            .insert(header::TRAILER, HeaderValue::from_static("x-reshelf"));
+    }
+    private_page(state, view, &mut parts.headers);
+    let cell = VerdictCell::default();
+    parts.extensions.insert(cell.clone());
+    let engine = Box::new(super::engines::Whole::new(
+        page.format.clone(),
+        charset_of(&parts.headers),
+        limit,
+    ));
+    let report = Report::new(state.metrics.clone(), cell, trailer);
+    let flow = Flow::new(
+        origin_body,
+        decoder,
+        engine,
+        StreamEncoder::new(client_coding),
+        pending,
+        view.deadline,
+        report,
+    );
+    Response::from_parts(parts, flow.into_body())
+}
+
+/// How much a streamed listing body may decode to in all: the page streams, so this only
+/// stops a decompression bomb, far above any real page.
+fn decode_limit(max_rewrite_bytes: usize) -> usize {
+    max_rewrite_bytes.saturating_mul(16).max(256 << 20)
+}
 
 /// A reorder engine fed a document chunk by chunk (HTML tiles or a JSON array).
 pub(super) trait Reorder: Send + Sync {
