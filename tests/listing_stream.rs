@@ -162,3 +162,54 @@ async fn buffered_mode_keeps_the_verdict_and_an_exact_length_in_the_head() {
     assert_eq!(shop::order(&resp.text())[0], "p6");
     proxy.shutdown().await;
 }
+
+/// Two listings (a grid and a "recently viewed" row) on one page.
+fn two_listing_page() -> String {
+    let tiles = |ids: &[&str]| -> String {
+        ids.iter()
+            .map(|id| format!("<li class=\"product\" data-product-id=\"{id}\">{id}</li>"))
+            .collect()
+    };
+    format!(
+        "<!doctype html><html><head><title>t</title></head><body>\n\
+         <ul class=\"products\">{}</ul>\n<p>between</p>\n<ul class=\"products\">{}</ul>\n\
+         <footer>end</footer></body></html>\n",
+        tiles(&["p1", "p2", "p3"]),
+        tiles(&["p4", "p5", "p6"])
+    )
+}
+
+#[tokio::test]
+async fn each_listing_on_a_page_is_reordered_on_its_own() {
+    let api = FakeApi::start(Mode::Answer(ids(&["p6", "p3"]))).await;
+    let page = two_listing_page();
+    let body = page.clone();
+    let origin =
+        WireOrigin::start(move |_| wire::response(HTML, body.as_bytes(), Framing::Chunked(5)))
+            .await;
+    let proxy = proxy(&origin, &api, "").await;
+    let resp = fetch::get(proxy.public_addr(), Proto::H2, "/category/c", &[]).await;
+    assert_eq!(resp.verdict().unwrap(), "personalized");
+    assert_eq!(
+        shop::order(&resp.text()),
+        ["p3", "p1", "p2", "p6", "p4", "p5"]
+    );
+    assert_eq!(resp.body.len(), page.len());
+    proxy.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_listing_larger_than_the_bound_streams_through_native() {
+    let api = FakeApi::start(Mode::Answer(ids(&["p6"]))).await;
+    let origin = chunked_page().await;
+    // No Content-Length from a chunked origin: the bound is found while streaming.
+    let toml = config_toml(origin.addr, Some(&api.base_url()), shop::PAGE).replace(
+        "timeout_ms = 2000",
+        "timeout_ms = 2000\nmax_rewrite_bytes = 200",
+    );
+    let proxy = start_proxy(&toml).await;
+    let resp = fetch::get(proxy.public_addr(), Proto::H2, "/category/c", &[]).await;
+    assert_eq!(resp.verdict().unwrap(), "native; reason=too-large");
+    assert_eq!(resp.text(), shop::html_page(), "native bytes");
+    proxy.shutdown().await;
+}
