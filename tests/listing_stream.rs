@@ -213,3 +213,22 @@ async fn a_listing_larger_than_the_bound_streams_through_native() {
     assert_eq!(resp.text(), shop::html_page(), "native bytes");
     proxy.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_compressed_body_cut_short_aborts_instead_of_ending_clean() {
+    let api = FakeApi::start(Mode::Answer(ids(&["p6"]))).await;
+    let gzip = wire::compress("gzip", shop::html_page().as_bytes());
+    let half = gzip[..gzip.len() / 2].to_vec();
+    // The framing ends properly; the gzip stream inside it does not.
+    let origin = WireOrigin::start(move |_| {
+        let headers = [HTML[0], ("content-encoding", "gzip")];
+        wire::response(&headers, &half, Framing::Chunked(64))
+    })
+    .await;
+    let proxy = proxy(&origin, &api, "").await;
+    for proto in [Proto::H1, Proto::H2] {
+        let resp = fetch::get(proxy.public_addr(), proto, "/category/c", &[]).await;
+        assert!(resp.aborted, "{proto:?}: a cut page must not look complete");
+    }
+    proxy.shutdown().await;
+}

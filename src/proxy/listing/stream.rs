@@ -248,20 +248,18 @@ impl Flow {
                     }
                 }
                 Some(Err(e)) => return Some(Err(e)),
-                None => return self.end().await.map(Ok),
+                None => return Some(self.end().await),
             }
         }
     }
 
     /// The origin's body ended: the last decoded bytes, the ranking if a region still waits
     /// for it, the engine's and the encoder's last bytes, and the verdict.
-    async fn end(&mut self) -> Option<Frame<Bytes>> {
+    async fn end(&mut self) -> Result<Frame<Bytes>, BoxError> {
         let decoder = self.decoder.take().expect("present until the end");
-        match decoder.finish() {
-            Ok(rest) => self.engine_mut().push(&rest),
-            // A coded body cut short: what went out so far must not look whole.
-            Err(_) => return None,
-        }
+        // A coded body cut short: what went out so far must not look whole.
+        let rest = decoder.finish().map_err(abort)?;
+        self.engine_mut().push(&rest);
         if self.engine_mut().held() > 0 && self.pending.is_some() {
             self.decide().await;
         }
@@ -278,7 +276,7 @@ impl Flow {
             self.trailers = Some(trailers);
         }
         self.ended = true;
-        Some(Frame::data(Bytes::from(out)))
+        Ok(Frame::data(Bytes::from(out)))
     }
 
     async fn decide(&mut self) {
