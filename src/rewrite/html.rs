@@ -46,7 +46,8 @@ mod scan;
 mod splice;
 mod stream;
 
-pub use stream::{HtmlStream, StreamOutcome};
+pub use super::StreamOutcome;
+pub use stream::HtmlStream;
 
 use std::borrow::Cow;
 use std::sync::Arc;

@@ -25,30 +25,12 @@ use lol_html::send::{Element, ElementContentHandlers, EndTagHandler, HtmlRewrite
 use lol_html::{AsciiCompatibleEncoding, HandlerResult, MemorySettings, OutputSink};
 
 use crate::ranking::Ranking;
-use crate::rewrite::{Outcome, Stats, Unchanged};
+use crate::rewrite::{Outcome, Stats, StreamOutcome, Unchanged};
 
 use super::record::Doc;
 use super::region::{self, rebased, Context, Pass};
 use super::scan::{Scan, MEMORY_LIMIT, OPEN};
 use super::{carriers, header_encoding, meta, HtmlRules, NotListing, Rules};
-
-/// How a streamed document ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StreamOutcome {
-    /// What [`super::reorder`] reports for the same document and ranking; the bytes are its
-    /// bytes.
-    Done(Outcome),
-    /// No ranking: [`HtmlStream::decide`] got `None`, or was never called. The bytes are the
-    /// input's.
-    NoRanking,
-    /// A region outgrew `max_held`: it and everything after it went out as it came.
-    /// `released`: what earlier regions reordered, if any.
-    TooLarge { released: Stats },
-    /// The document turned out not to be a listing (`why`) after earlier regions had gone
-    /// out reordered (`released`); the buffered engine would have left all of it alone. From
-    /// the failing region on, the bytes are the input's.
-    FailedLate { released: Stats, why: String },
-}
 
 /// A streaming [`super::reorder`]: see the module documentation.
 ///
@@ -384,12 +366,6 @@ impl HtmlStream {
             shared,
             read,
         }
-    }
-}
-
-impl From<Outcome> for StreamOutcome {
-    fn from(outcome: Outcome) -> Self {
-        StreamOutcome::Done(outcome)
     }
 }
 
