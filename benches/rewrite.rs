@@ -7,6 +7,9 @@
 //! The two are timed alternately (see [`paired`]), and before each group a line
 //! `html interleaved ...` gives both medians from calls made side by side and their ratio
 //! (see [`interleaved`]). Throughput is in page bytes.
+//! `stream` is `rewrite::html::HtmlStream` over the same page fed in 16 KiB pieces, the ranking
+//! decided before the first piece, every piece's ready bytes taken; a line `html stream ...`
+//! gives its median beside `full`'s from calls made side by side.
 //! Run: `cargo bench --bench rewrite -- html`; with `--features bench-mimalloc` under the
 //! binary's allocator (mimalloc) instead of the system one, for both sides of every pair.
 
@@ -21,7 +24,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use lol_html::html_content::Element;
 use lol_html::{ElementContentHandlers, HtmlRewriter, Selector, Settings};
 use reshelf::ranked::Ranking;
-use reshelf::rewrite::html;
+use reshelf::rewrite::html::{self, HtmlStream, StreamOutcome};
 use reshelf::rewrite::Outcome;
 
 use cases::{html_real_pages, html_synthetic, HtmlCase};
@@ -139,6 +142,45 @@ fn html_interleaved(case: &HtmlCase, tiles: &Selector, ranking: &Ranking) {
     );
 }
 
+/// The page through [`HtmlStream`] in 16 KiB pieces, decided before the first.
+fn html_stream(input: &[u8], rules: &html::HtmlRules, ranking: &Ranking) -> StreamOutcome {
+    let mut stream = HtmlStream::new(rules, None, usize::MAX);
+    stream.decide(Some(ranking));
+    for piece in input.chunks(16 << 10) {
+        stream.push(piece);
+        black_box(stream.take_ready());
+    }
+    let (rest, outcome) = stream.finish();
+    black_box(rest);
+    outcome
+}
+
+/// Prints the interleaved medians of the buffered rewrite and the stream for one page.
+fn html_stream_interleaved(case: &HtmlCase, ranking: &Ranking) {
+    let (full_median, stream_median) = interleaved(
+        Duration::from_millis(1500),
+        || {
+            black_box(html::reorder(
+                black_box(&case.input),
+                None,
+                &case.rules,
+                ranking,
+            ));
+        },
+        || {
+            black_box(html_stream(black_box(&case.input), &case.rules, ranking));
+        },
+    );
+    println!(
+        "html stream      {:<18} {:>8} B  full {:>9.1} µs  stream {:>9.1} µs  stream/full {:.3}",
+        case.name,
+        case.input.len(),
+        full_median.as_secs_f64() * 1e6,
+        stream_median.as_secs_f64() * 1e6,
+        stream_median.as_secs_f64() / full_median.as_secs_f64(),
+    );
+}
+
 /// Prints the time of the first `reorder` by rules that have read no page yet (the exact
 /// carrier read, then learning the carriers' names and paths), median of 5 fresh rules.
 fn html_cold(case: &HtmlCase, ranking: &Ranking) {
@@ -173,8 +215,16 @@ fn html(c: &mut Criterion) {
         );
         let tiles: Selector = case.tiles.parse().expect("tile selector");
 
+        let streamed = html_stream(&case.input, &case.rules, &ranking);
+        assert_eq!(
+            streamed,
+            StreamOutcome::Done(check.outcome.clone()),
+            "{}",
+            case.name
+        );
         if wants_interleaved() {
             html_interleaved(case, &tiles, &ranking);
+            html_stream_interleaved(case, &ranking);
             html_cold(case, &ranking);
         }
 
@@ -194,6 +244,9 @@ fn html(c: &mut Criterion) {
                 b.iter_custom(|iters| paired(iters, side, noop, full));
             });
         }
+        group.bench_function(BenchmarkId::from_parameter("stream"), |b| {
+            b.iter(|| html_stream(black_box(&case.input), &case.rules, &ranking));
+        });
         group.finish();
     }
 }

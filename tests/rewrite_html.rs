@@ -13,6 +13,8 @@ mod pages;
 mod props;
 #[path = "common/html_reading.rs"]
 mod reading;
+#[path = "common/html_stream.rs"]
+mod stream;
 
 use reshelf::ranked::Ranking;
 use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec};
@@ -35,6 +37,14 @@ fn run(input: &str, rules: &HtmlRules, ranking: &[&str]) -> (String, Outcome) {
     let bytewise = html::reorder_chunked(input.as_bytes(), 1, None, rules, &ranking);
     assert_eq!(whole.body, bytewise.body, "one-byte chunks differ");
     assert_eq!(whole.outcome, bytewise.outcome);
+    stream::assert_same_as_buffered(
+        input.as_bytes(),
+        None,
+        rules,
+        &ranking,
+        &[1, 3, 1 << 20],
+        input,
+    );
     (
         String::from_utf8(whole.body.into_owned()).unwrap(),
         whole.outcome,

@@ -5,6 +5,8 @@
 
 #[path = "common/json_props.rs"]
 mod json_props;
+#[path = "common/json_stream.rs"]
+mod json_stream;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -111,6 +113,8 @@ fn check_real(name: &str, input: &[u8], pointer: &str, member: &str, ranking: &[
     let ids = ids_at(input, pointer, member);
     let order = expected_order(&ids, ranking);
     let out = reorder(input, &rules, &Ranking::new(ranking));
+    let chunks = [1, 7, 64, 16 << 10, input.len()];
+    json_stream::assert_same_as_buffered(input, &rules, &Ranking::new(ranking), &chunks, name);
     let named = ids
         .iter()
         .filter(|id| id.as_deref().is_some_and(|id| ranking.contains(&id)))
@@ -183,6 +187,14 @@ fn integer_ids_match_the_rankings_strings() {
 fn run(input: &str, pointer: &str, ranking: &[&str]) -> (String, Outcome) {
     let rules = JsonRules::new(pointer, "id").unwrap();
     let out = reorder(input.as_bytes(), &rules, &Ranking::new(ranking));
+    let chunks = [1, 3, 1 << 20];
+    json_stream::assert_same_as_buffered(
+        input.as_bytes(),
+        &rules,
+        &Ranking::new(ranking),
+        &chunks,
+        input,
+    );
     (
         String::from_utf8(out.body.into_owned()).unwrap(),
         out.outcome,
@@ -193,6 +205,14 @@ fn not_listing(input: &[u8], pointer: &str) -> String {
     let rules = JsonRules::new(pointer, "id").unwrap();
     let out = reorder(input, &rules, &Ranking::new(["a"]));
     assert_eq!(&out.body[..], input, "an unreadable body passes unchanged");
+    let what = String::from_utf8_lossy(input);
+    json_stream::assert_same_as_buffered(
+        input,
+        &rules,
+        &Ranking::new(["a"]),
+        &[1, 3, 1 << 20],
+        &what,
+    );
     match out.outcome {
         Outcome::Unchanged(Unchanged::NotListing(detail)) => detail,
         other => panic!(

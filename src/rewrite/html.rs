@@ -35,21 +35,30 @@
 
 mod carriers;
 mod direct;
+mod ids;
 mod meta;
 mod paths;
 mod read;
+mod record;
+mod region;
 mod rules;
 mod scan;
 mod splice;
+mod stream;
+
+pub use super::StreamOutcome;
+pub use stream::HtmlStream;
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use encoding_rs::{Encoding, UTF_8};
+use encoding_rs::Encoding;
 use lol_html::{AsciiCompatibleEncoding, Selector};
 use regex::Regex;
 
 use crate::ranked::Ranking;
+
+use ids::read_ids;
 
 use super::{ranked_order, Outcome, Rewritten, Stats, Unchanged};
 
@@ -196,6 +205,26 @@ enum NotListing {
     NoTiles,
     #[error("{0} tiles found, none with a readable product id")]
     NoIds(usize),
+    #[error("the id carrier of the tile at byte {0} cannot be read exactly from its bytes")]
+    Carrier(usize),
+    #[error("the stream released bytes of the tile at byte {0} before seeing it")]
+    Lost(usize),
+}
+
+impl NotListing {
+    /// The same reason with its byte offsets moved `by` further (from a region's offsets to
+    /// the document's).
+    fn shifted(self, by: usize) -> Self {
+        match self {
+            NotListing::Misnested { start, end } => NotListing::Misnested {
+                start: start + by,
+                end: end + by,
+            },
+            NotListing::Unclosed(at) => NotListing::Unclosed(at + by),
+            NotListing::Carrier(at) => NotListing::Carrier(at + by),
+            other => other,
+        }
+    }
 }
 
 enum Plan {
@@ -233,16 +262,7 @@ fn find<'a>(
     charset: Option<&str>,
     rules: &Rules,
 ) -> Result<Found<'a>, NotListing> {
-    // An unknown label is ignored, as a browser would; a known one lol_html cannot parse ends
-    // the attempt.
-    let header = charset.and_then(|label| Encoding::for_label(label.trim().as_bytes()));
-    let lol_encoding = match header {
-        Some(enc) => Some(
-            AsciiCompatibleEncoding::new(enc)
-                .ok_or_else(|| NotListing::Charset(enc.name().into()))?,
-        ),
-        None => None,
-    };
+    let (header, lol_encoding) = header_encoding(charset)?;
     let scan = read::read(
         read::Page {
             input,
@@ -256,11 +276,35 @@ fn find<'a>(
     if scan.tiles.is_empty() {
         return Err(NotListing::NoTiles);
     }
-    let ids = read_ids(input, &scan, header, rules);
+    let ids = read_ids(
+        input,
+        &scan,
+        header,
+        || meta::meta_encoding(input, &rules.meta),
+        rules,
+    );
     if ids.iter().all(Option::is_none) {
         return Err(NotListing::NoIds(scan.tiles.len()));
     }
     Ok(Found { scan, ids })
+}
+
+/// The encoding the Content-Type's `charset` names, and lol_html's view of it.
+///
+/// An unknown label is ignored, as a browser would; a known one lol_html cannot parse ends
+/// the attempt.
+#[allow(clippy::type_complexity)]
+fn header_encoding(
+    charset: Option<&str>,
+) -> Result<(Option<&'static Encoding>, Option<AsciiCompatibleEncoding>), NotListing> {
+    let header = charset.and_then(|label| Encoding::for_label(label.trim().as_bytes()));
+    match header {
+        Some(enc) => match AsciiCompatibleEncoding::new(enc) {
+            Some(lol) => Ok((header, Some(lol))),
+            None => Err(NotListing::Charset(enc.name().into())),
+        },
+        None => Ok((None, None)),
+    }
 }
 
 fn plan(
@@ -271,6 +315,24 @@ fn plan(
     ranking: &Ranking,
 ) -> Result<Plan, NotListing> {
     let found = find(input, chunk_size, charset, rules)?;
+    let (placement, stats) = placement(&found, ranking);
+    if placement
+        .iter()
+        .enumerate()
+        .all(|(slot, &tile)| slot == tile)
+    {
+        return Ok(Plan::Same);
+    }
+    Ok(Plan::Reorder {
+        scan: found.scan,
+        placement,
+        stats,
+    })
+}
+
+/// Where each tile goes (`placement[slot] = tile`, each listing ordered on its own) and the
+/// figures for metrics.
+fn placement(found: &Found<'_>, ranking: &Ranking) -> (Vec<usize>, Stats) {
     let mut placement: Vec<usize> = (0..found.ids.len()).collect();
     let mut stats = Stats {
         tiles: found.ids.iter().filter(|id| id.is_some()).count(),
@@ -287,18 +349,7 @@ fn plan(
         stats.listings += 1;
         stats.ranked += ranked;
     }
-    if placement
-        .iter()
-        .enumerate()
-        .all(|(slot, &tile)| slot == tile)
-    {
-        return Ok(Plan::Same);
-    }
-    Ok(Plan::Reorder {
-        scan: found.scan,
-        placement,
-        stats,
-    })
+    (placement, stats)
 }
 
 /// Every recorded tile must have been closed by its own end tag: lol_html closes elements
@@ -324,60 +375,6 @@ fn tag_name(tag: &[u8]) -> &[u8] {
         .position(|&b| rules::is_html_space(b) || b == b'/' || b == b'>')
         .unwrap_or(tag.len());
     &tag[..end]
-}
-
-/// Each tile's product id, decoded from the document's encoding and cut by the pattern.
-///
-/// The encoding is the header's, else (looked up only when an id is not ASCII) the `<meta>`
-/// one, else UTF-8.
-fn read_ids<'a>(
-    input: &'a [u8],
-    scan: &scan::Scan,
-    header: Option<&'static Encoding>,
-    rules: &Rules,
-) -> Vec<Option<Cow<'a, str>>> {
-    let ascii = scan
-        .tiles
-        .iter()
-        .all(|t| t.id.clone().is_none_or(|r| input[r].is_ascii()));
-    let encoding = match header {
-        Some(encoding) => encoding,
-        None if ascii => UTF_8,
-        None => meta::meta_encoding(input, &rules.meta).unwrap_or(UTF_8),
-    };
-    let pattern = rules.pattern.as_ref();
-    let mut locations = pattern.map(Regex::capture_locations);
-    scan.tiles
-        .iter()
-        .map(|tile| {
-            let raw = &input[tile.id.clone()?];
-            let text = encoding.decode_without_bom_handling_and_without_replacement(raw)?;
-            let id = match (pattern, locations.as_mut()) {
-                (Some(re), Some(locs)) => {
-                    re.captures_read(locs, &text)?;
-                    let (start, end) = locs.get(1)?;
-                    cut(text, start..end)
-                }
-                _ => text,
-            };
-            let trimmed = id.trim_matches(|c: char| c.is_ascii_whitespace());
-            if trimmed.is_empty() {
-                None
-            } else if trimmed.len() == id.len() {
-                Some(id)
-            } else {
-                Some(Cow::Owned(trimmed.to_owned()))
-            }
-        })
-        .collect()
-}
-
-/// `text[range]`, borrowing when `text` does.
-fn cut(text: Cow<'_, str>, range: std::ops::Range<usize>) -> Cow<'_, str> {
-    match text {
-        Cow::Borrowed(s) => Cow::Borrowed(&s[range]),
-        Cow::Owned(s) => Cow::Owned(s[range].to_owned()),
-    }
 }
 
 #[cfg(test)]

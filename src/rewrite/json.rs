@@ -12,6 +12,11 @@
 mod lex;
 mod pointer;
 mod scan;
+mod stream;
+mod track;
+
+pub use super::StreamOutcome;
+pub use stream::JsonStream;
 
 use std::borrow::Cow;
 

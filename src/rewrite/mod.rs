@@ -61,3 +61,27 @@ pub enum Unchanged {
     /// Tiles were found but the ranking named none of them, or the order was already right.
     SameOrder,
 }
+
+/// How a streamed document ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamOutcome {
+    /// What the engine's buffered `reorder` reports for the same body and ranking; the bytes
+    /// are its bytes.
+    Done(Outcome),
+    /// No ranking: `decide` got `None`, or was never called. The bytes are the input's.
+    NoRanking,
+    /// A region outgrew `max_held` (whether or not a ranking came): it and everything after
+    /// it went out as it came.
+    /// `released`: what earlier regions reordered, if any.
+    TooLarge { released: Stats },
+    /// The body turned out not to be a listing (`why`) after earlier regions had gone
+    /// out reordered (`released`); the buffered engine would have left all of it alone. From
+    /// the failing region on, the bytes are the input's.
+    FailedLate { released: Stats, why: String },
+}
+
+impl From<Outcome> for StreamOutcome {
+    fn from(outcome: Outcome) -> Self {
+        StreamOutcome::Done(outcome)
+    }
+}

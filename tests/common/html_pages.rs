@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use regex::bytes::Regex;
 use reshelf::ranked::Ranking;
-use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec};
+use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec, StreamOutcome};
 use reshelf::rewrite::{Outcome, Stats};
 
 use crate::reading::{
@@ -307,5 +307,70 @@ fn small_pages_in_one_byte_chunks() {
         let bytewise = html::reorder_chunked(&page.input, 1, None, &page.rules, &ranking);
         assert!(matches!(whole.outcome, Outcome::Reordered(_)));
         assert!(whole.body == bytewise.body, "{}", page.name);
+    }
+}
+
+/// Each page streamed (`HtmlStream`) gives the buffered engine's bytes and outcome: with rules
+/// that have read nothing (the stream's pass uses the exact carrier selector and learns), then
+/// with what the rules learned, in pieces of 7, 64 and 16 KiB and whole, deciding before the
+/// first piece, midway and after the last; and one byte at a time, deciding midway.
+#[test]
+fn every_page_streamed() {
+    let (Some(pages), Some(fresh)) = (pages(), pages()) else {
+        return;
+    };
+    for (page, fresh) in pages.iter().zip(&fresh) {
+        let native = regex_ids(&page.name, &page.input);
+        let n = native.len();
+        let reversed = Ranking::new(native.iter().rev());
+        let partial = Ranking::new([native[n - 1].as_str(), "not-on-this-page", &native[2]]);
+        for ranking in [&reversed, &partial] {
+            let buffered = html::reorder(&page.input, None, &page.rules, ranking);
+            let cold = crate::stream::stream(
+                &page.input,
+                None,
+                &fresh.rules,
+                Some(ranking),
+                16 << 10,
+                Some(0),
+            );
+            assert!(cold.body == buffered.body[..], "{}: fresh rules", page.name);
+            assert_eq!(
+                cold.outcome,
+                StreamOutcome::Done(buffered.outcome.clone()),
+                "{}",
+                page.name
+            );
+            let chunks = [7, 64, 16 << 10, page.input.len()];
+            crate::stream::assert_same_as_buffered(
+                &page.input,
+                None,
+                &page.rules,
+                ranking,
+                &chunks,
+                &page.name,
+            );
+        }
+        let buffered = html::reorder(&page.input, None, &page.rules, &reversed);
+        let pushes = page.input.len();
+        let bytewise = crate::stream::stream(
+            &page.input,
+            None,
+            &page.rules,
+            Some(&reversed),
+            1,
+            Some(pushes / 2),
+        );
+        assert!(
+            bytewise.body == buffered.body[..],
+            "{}: one byte at a time",
+            page.name
+        );
+        assert_eq!(
+            bytewise.outcome,
+            StreamOutcome::Done(buffered.outcome),
+            "{}",
+            page.name
+        );
     }
 }

@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use reshelf::ranked::Ranking;
-use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec};
+use reshelf::rewrite::html::{self, HtmlRules, HtmlSpec, StreamOutcome};
 use reshelf::rewrite::{Outcome, Unchanged};
 
 const GAPS: &[&str] = &[
@@ -238,5 +238,34 @@ proptest! {
                 prop_assert_eq!(out.outcome, Outcome::Unchanged(Unchanged::SameOrder));
             }
         }
+    }
+
+    #[test]
+    fn streamed_in_any_pieces_gives_the_buffered_bytes(
+        tiles in gen_tiles(),
+        lead in 0..GAPS.len(),
+        ranking in gen_ranking(),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
+        decide in any::<prop::sample::Index>(),
+        two in any::<bool>(),
+    ) {
+        let (mut input, texts) = document(&tiles, lead);
+        if two {
+            // A second listing after the first, its tiles in reverse.
+            let second: String = texts.iter().rev().map(String::as_str).collect();
+            let grid = format!("</ul><p>between</p><ul class=\"grid\">{second}</ul><footer>");
+            input = input.replace("</ul><footer>", &grid);
+        }
+        let bytes = input.as_bytes();
+        let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        // Decided before any push, between two, or after the last one.
+        let decide_at = decide.index(cuts.len() + 3);
+        let ranking = Ranking::new(&ranking);
+        let buffered = html::reorder(bytes, None, rules(), &ranking);
+        let got = crate::stream::stream_cuts(bytes, None, rules(), Some(&ranking), &cuts, Some(decide_at), usize::MAX);
+        prop_assert_eq!(String::from_utf8_lossy(&got.body), String::from_utf8_lossy(&buffered.body));
+        prop_assert_eq!(got.outcome, StreamOutcome::Done(buffered.outcome));
     }
 }

@@ -4,7 +4,7 @@
 
 use proptest::prelude::*;
 use reshelf::ranked::Ranking;
-use reshelf::rewrite::json::{reorder, JsonRules};
+use reshelf::rewrite::json::{reorder, JsonRules, StreamOutcome};
 use reshelf::rewrite::{Outcome, Unchanged};
 use serde_json::Value;
 
@@ -227,6 +227,40 @@ proptest! {
             let has_array = doc.pointer(listing.pointer).is_some_and(Value::is_array);
             prop_assert_eq!(not_listing, !has_array, "{:?}", String::from_utf8_lossy(&input));
             prop_assert!(serde_json::from_slice::<serde::de::IgnoredAny>(&out.body).is_ok());
+        }
+    }
+
+    /// Streamed in any pieces, decided at any point, a listing (whole or damaged) comes out as
+    /// the buffered engine gives it; only when damage follows an array that already went out
+    /// reordered does the stream say it failed late (the buffered engine leaves such a body).
+    #[test]
+    fn streamed_in_any_pieces_gives_the_buffered_bytes(
+        listing in listing(false),
+        ranking in ranking(),
+        damage in prop::option::of((any::<prop::sample::Index>(), prop::sample::select(b"{}[],:\" x".to_vec()))),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
+        decide in any::<prop::sample::Index>(),
+    ) {
+        let mut input = listing.text.into_bytes();
+        if let Some((at, byte)) = damage {
+            input.insert(at.index(input.len() + 1), byte);
+        }
+        let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(input.len() + 1)).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let decide_at = decide.index(cuts.len() + 3);
+        let rules = JsonRules::new(listing.pointer, "id").unwrap();
+        let ranking = Ranking::new(&ranking);
+        let buffered = reorder(&input, &rules, &ranking);
+        let got = super::json_stream::stream_cuts(&input, &rules, Some(&ranking), &cuts, Some(decide_at), usize::MAX);
+        match got.outcome {
+            StreamOutcome::FailedLate { .. } => {
+                prop_assert!(matches!(buffered.outcome, Outcome::Unchanged(Unchanged::NotListing(_))));
+            }
+            outcome => {
+                prop_assert_eq!(String::from_utf8_lossy(&got.body), String::from_utf8_lossy(&buffered.body));
+                prop_assert_eq!(outcome, StreamOutcome::Done(buffered.outcome));
+            }
         }
     }
 }

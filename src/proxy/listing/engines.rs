@@ -1,7 +1,6 @@
-//! The reorder engines behind the streamed listing body ([`super::stream::Reorder`]).
-//!
-//! [`Whole`] holds the document until its end and reorders it with the whole-document engine:
-//! the shopper gets the response head at once, and the body when the page is complete.
+//! The reorder engines behind the streamed listing body ([`super::stream::Reorder`]): the
+//! HTML and JSON engines' streaming forms, which hold only the listing region (the tiles of a
+//! listing, or the JSON array) and let every other byte through as soon as it is read.
 
 use std::sync::Arc;
 
@@ -10,81 +9,69 @@ use bytes::Bytes;
 use super::stream::{Applied, Reorder};
 use crate::config::PageFormat;
 use crate::ranked::Ranking;
-use crate::rewrite::{self, Outcome, Unchanged};
+use crate::rewrite::html::HtmlStream;
+use crate::rewrite::json::JsonStream;
+use crate::rewrite::{Outcome, StreamOutcome, Unchanged};
 
-/// A document held whole, reordered at its end; past `limit` bytes it streams native.
-pub(super) struct Whole {
-    format: PageFormat,
-    charset: Option<String>,
-    limit: usize,
-    held: Vec<u8>,
-    /// Native bytes that may go out now (all of them once the document is too large).
-    ready: Vec<u8>,
-    too_large: bool,
-    ranking: Option<Arc<Ranking>>,
-}
-
-impl Whole {
-    pub fn new(format: PageFormat, charset: Option<String>, limit: usize) -> Self {
-        Self {
-            format,
-            charset,
-            limit,
-            held: Vec::new(),
-            ready: Vec::new(),
-            too_large: false,
-            ranking: None,
-        }
+/// The engine for a page of `format`, holding at most `max_held` bytes at once.
+pub(super) fn for_page(
+    format: &PageFormat,
+    charset: Option<&str>,
+    max_held: usize,
+) -> Box<dyn Reorder> {
+    match format {
+        PageFormat::Html(rules) => Box::new(HtmlStream::new(rules, charset, max_held)),
+        PageFormat::Json(rules) => Box::new(JsonStream::new(rules, max_held)),
     }
 }
 
-impl Reorder for Whole {
-    fn push(&mut self, chunk: &[u8]) {
-        if self.too_large {
-            self.ready.extend_from_slice(chunk);
-            return;
+/// What a ranking did to the page, from the engine's account of the whole stream.
+fn applied(outcome: StreamOutcome) -> Applied {
+    match outcome {
+        StreamOutcome::Done(Outcome::Reordered(_) | Outcome::Unchanged(Unchanged::SameOrder)) => {
+            Applied::Ordered
         }
-        self.held.extend_from_slice(chunk);
-        if self.held.len() > self.limit {
-            self.too_large = true;
-            self.ready = std::mem::take(&mut self.held);
-        }
+        StreamOutcome::Done(Outcome::Unchanged(Unchanged::EmptyRanking)) => Applied::EmptyRanking,
+        StreamOutcome::TooLarge { .. } => Applied::TooLarge,
+        // No region ever waited for a ranking, or the markup turned out too ambiguous to cut
+        // (regions already sent stay as sent; the rest went out as it came).
+        StreamOutcome::Done(Outcome::Unchanged(Unchanged::NotListing(_)))
+        | StreamOutcome::NoRanking
+        | StreamOutcome::FailedLate { .. } => Applied::NotListing,
     }
+}
 
-    fn decide(&mut self, ranking: Option<Arc<Ranking>>) {
-        self.ranking = ranking;
-    }
-
-    fn take_ready(&mut self) -> Bytes {
-        Bytes::from(std::mem::take(&mut self.ready))
-    }
-
-    fn held(&self) -> usize {
-        self.held.len()
-    }
-
-    fn waiting(&self) -> bool {
-        false
-    }
-
-    fn finish(self: Box<Self>) -> (Bytes, Applied) {
-        if self.too_large {
-            return (Bytes::from(self.ready), Applied::TooLarge);
-        }
-        let Some(ranking) = &self.ranking else {
-            return (Bytes::from(self.held), Applied::Ordered);
-        };
-        let rewritten = match &self.format {
-            PageFormat::Html(rules) => {
-                rewrite::html::reorder(&self.held, self.charset.as_deref(), rules, ranking)
+/// Both engines have the same streaming shape; this forwards the trait to it.
+macro_rules! reorder_for {
+    ($engine:ty) => {
+        impl Reorder for $engine {
+            fn push(&mut self, chunk: &[u8]) {
+                <$engine>::push(self, chunk)
             }
-            PageFormat::Json(rules) => rewrite::json::reorder(&self.held, rules, ranking),
-        };
-        let applied = match rewritten.outcome {
-            Outcome::Reordered(_) | Outcome::Unchanged(Unchanged::SameOrder) => Applied::Ordered,
-            Outcome::Unchanged(Unchanged::EmptyRanking) => Applied::EmptyRanking,
-            Outcome::Unchanged(Unchanged::NotListing(_)) => Applied::NotListing,
-        };
-        (Bytes::from(rewritten.body.into_owned()), applied)
-    }
+
+            fn decide(&mut self, ranking: Option<Arc<Ranking>>) {
+                <$engine>::decide(self, ranking.as_deref())
+            }
+
+            fn take_ready(&mut self) -> Bytes {
+                <$engine>::take_ready(self)
+            }
+
+            fn held(&self) -> usize {
+                <$engine>::held(self)
+            }
+
+            fn waiting(&self) -> bool {
+                <$engine>::waiting(self)
+            }
+
+            fn finish(self: Box<Self>) -> (Bytes, Applied) {
+                let (rest, outcome) = <$engine>::finish(*self);
+                (rest, applied(outcome))
+            }
+        }
+    };
 }
+
+reorder_for!(HtmlStream);
+reorder_for!(JsonStream);

@@ -17,6 +17,7 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::Response;
 use http_body::Frame;
 use http_body_util::BodyExt;
+use sync_wrapper::SyncWrapper;
 
 use super::respond::{charset_of, finish, private_page, set_coding};
 use super::View;
@@ -63,11 +64,8 @@ pub(super) fn page(
     private_page(state, view, &mut parts.headers);
     let cell = VerdictCell::default();
     parts.extensions.insert(cell.clone());
-    let engine = Box::new(super::engines::Whole::new(
-        page.format.clone(),
-        charset_of(&parts.headers),
-        limit,
-    ));
+    let engine =
+        super::engines::for_page(&page.format, charset_of(&parts.headers).as_deref(), limit);
     let report = Report::new(state.metrics.clone(), cell, trailer);
     let flow = Flow::new(
         origin_body,
@@ -88,7 +86,7 @@ fn decode_limit(max_rewrite_bytes: usize) -> usize {
 }
 
 /// A reorder engine fed a document chunk by chunk (HTML tiles or a JSON array).
-pub(super) trait Reorder: Send + Sync {
+pub(super) trait Reorder: Send {
     /// The next decoded bytes of the document.
     fn push(&mut self, chunk: &[u8]);
     /// The ranking is decided: reorder by it, or keep the native order (`None`).
@@ -156,7 +154,9 @@ impl Drop for Report {
 pub(super) struct Flow {
     origin: Body,
     decoder: Option<StreamDecoder>,
-    engine: Option<Box<dyn Reorder>>,
+    /// Only ever used through `&mut`: the wrapper lets a `Send`-only engine (lol_html's
+    /// rewriter) live in a body that must be `Sync`.
+    engine: Option<SyncWrapper<Box<dyn Reorder>>>,
     encoder: Option<StreamEncoder>,
     pending: Option<Pending>,
     deadline: Instant,
@@ -184,7 +184,7 @@ impl Flow {
         Self {
             origin,
             decoder: Some(decoder),
-            engine: Some(engine),
+            engine: Some(SyncWrapper::new(engine)),
             encoder: Some(encoder),
             pending: Some(pending),
             deadline,
@@ -264,7 +264,7 @@ impl Flow {
             self.decide().await;
         }
         let engine = self.engine.take().expect("present until the end");
-        let (rest, applied) = engine.finish();
+        let (rest, applied) = engine.into_inner().finish();
         let mut encoder = self.encoder.take().expect("present until the end");
         let mut out = encoder.push(rest).to_vec();
         out.extend_from_slice(&encoder.finish());
@@ -316,7 +316,10 @@ impl Flow {
     }
 
     fn engine_mut(&mut self) -> &mut Box<dyn Reorder> {
-        self.engine.as_mut().expect("present until the end")
+        self.engine
+            .as_mut()
+            .expect("present until the end")
+            .get_mut()
     }
 }
 

@@ -36,7 +36,7 @@ use lol_html::Selector;
 use regex::bytes::Regex;
 
 use super::rules::{css_ident, is_html_space};
-use super::scan::Scan;
+use super::scan::{Scan, Tile};
 
 /// Beyond this many distinct carrier tag names the narrowed selector is no longer worth it.
 const MAX_NAMES: usize = 8;
@@ -72,6 +72,8 @@ pub(super) struct Carriers {
     attr_len: usize,
     /// `*`, for the path pass.
     every: Selector,
+    /// `[attr]`, for reading one tile's carrier on its own (`stream`).
+    pub any: Selector,
     learned: ArcSwapOption<Learned>,
     /// Cleared for good once a page's carriers could not be read from its bytes: the
     /// storefront's tiles hold markup outside what `direct` reads (scripts, SVG icons).
@@ -129,6 +131,8 @@ impl Carriers {
         let exact = exact.parse().map_err(|e| format!("{exact:?}: {e}"))?;
         let attr_name = Regex::new(&format!("(?i-u){}", regex::escape(attr)))
             .map_err(|e| format!("attribute name as a pattern: {e}"))?;
+        let any = format!("[{attr_css}]");
+        let any = any.parse().map_err(|e| format!("{any}: {e}"))?;
         Ok(Self {
             exact,
             parts: parts.into_boxed_slice(),
@@ -136,6 +140,7 @@ impl Carriers {
             attr_name,
             attr_len: attr.len(),
             every: "*".parse().map_err(|e| format!("\"*\": {e}"))?,
+            any,
             learned: ArcSwapOption::empty(),
             direct: AtomicBool::new(true),
         })
@@ -159,15 +164,20 @@ impl Carriers {
 
     /// True if a page read with a narrowed selector got every tile's first carrier.
     pub(super) fn complete(&self, input: &[u8], scan: &Scan) -> bool {
-        scan.tiles.iter().all(|tile| {
-            let own_id = tile.id.is_some() && tile.carrier.is_none();
-            own_id
-                || !self.occurs(
-                    input,
-                    tile.tag_end,
-                    tile.carrier.unwrap_or(tile.content_end),
-                )
-        })
+        scan.tiles
+            .iter()
+            .all(|tile| self.tile_complete(input, tile))
+    }
+
+    /// True if a read with a narrowed selector got `tile`'s first carrier (or its own id).
+    pub(super) fn tile_complete(&self, input: &[u8], tile: &Tile) -> bool {
+        let own_id = tile.id.is_some() && tile.carrier.is_none();
+        own_id
+            || !self.occurs(
+                input,
+                tile.tag_end,
+                tile.carrier.unwrap_or(tile.content_end),
+            )
     }
 
     /// Whether the attribute name occurs as an attribute name could be delimited (after

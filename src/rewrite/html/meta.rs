@@ -7,7 +7,9 @@ use std::cell::Cell;
 
 use encoding_rs::Encoding;
 use lol_html::html_content::Element;
-use lol_html::{ElementContentHandlers, HtmlRewriter, MemorySettings, Selector, Settings};
+use lol_html::{
+    ElementContentHandlers, HandlerTypes, HtmlRewriter, MemorySettings, Selector, Settings,
+};
 
 use super::scan::MEMORY_LIMIT;
 
@@ -45,7 +47,7 @@ pub(super) fn meta_encoding(input: &[u8], meta: &Selector) -> Option<&'static En
 struct Found;
 
 /// The encoding a `<meta charset>` or `<meta http-equiv="Content-Type" content=...>` names.
-fn meta_charset(el: &Element<'_, '_>) -> Option<&'static Encoding> {
+pub(super) fn meta_charset<H: HandlerTypes>(el: &Element<'_, '_, H>) -> Option<&'static Encoding> {
     if let Some(label) = el.get_attribute("charset") {
         return Encoding::for_label(label.as_bytes());
     }

@@ -67,8 +67,8 @@ pub(crate) fn items<'a>(
 }
 
 /// What the pointer turned out to name.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
     Array,
     Other(&'static str),
 }
@@ -263,7 +263,12 @@ impl<'a> Walk<'a, '_> {
 /// The decoded value of the string spanning `start..end` (quotes included, already checked to
 /// be UTF-8). Strings without escapes are borrowed; the rare escaped one is decoded by
 /// serde_json, and one that does not decode (a lone surrogate) has no value.
-fn string_value(b: &[u8], start: usize, end: usize, escaped: bool) -> Option<Cow<'_, str>> {
+pub(super) fn string_value(
+    b: &[u8],
+    start: usize,
+    end: usize,
+    escaped: bool,
+) -> Option<Cow<'_, str>> {
     if escaped {
         serde_json::from_slice::<String>(&b[start..end])
             .ok()
@@ -275,7 +280,7 @@ fn string_value(b: &[u8], start: usize, end: usize, escaped: bool) -> Option<Cow
     }
 }
 
-fn kind(first: Option<&u8>) -> Kind {
+pub(super) fn kind(first: Option<&u8>) -> Kind {
     match first {
         Some(b'[') => Kind::Array,
         Some(b'{') => Kind::Other("an object"),
@@ -288,17 +293,17 @@ fn kind(first: Option<&u8>) -> Kind {
 
 /// A stack of bits, 64 to a word.
 #[derive(Default)]
-struct BitStack {
+pub(super) struct BitStack {
     words: Vec<u64>,
     len: usize,
 }
 
 impl BitStack {
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.len
     }
 
-    fn push(&mut self, bit: bool) {
+    pub(super) fn push(&mut self, bit: bool) {
         let (word, shift) = (self.len / 64, self.len % 64);
         if word == self.words.len() {
             self.words.push(0);
@@ -312,11 +317,11 @@ impl BitStack {
         self.len += 1;
     }
 
-    fn pop(&mut self) {
+    pub(super) fn pop(&mut self) {
         self.len = self.len.saturating_sub(1);
     }
 
-    fn top(&self) -> Option<bool> {
+    pub(super) fn top(&self) -> Option<bool> {
         let last = self.len.checked_sub(1)?;
         Some(self.words[last / 64] >> (last % 64) & 1 == 1)
     }
