@@ -10,6 +10,8 @@
 //! - `problems`: the problem collector ([`Problem`], `Problems`, `positive`, `in_range`).
 //! - `raw`: the file as written (serde structs with their defaults). `route`: a page's route,
 //!   parsed and matched. Neither imports anything else in `config`.
+//! - `keys`: the keys the file may hold; parses the text, reporting unknown keys (with the
+//!   closest known one) and dropping them, so validation still runs. Imports `problems`, `raw`.
 //! - `env`: tokens read from the environment ([`EnvLookup`], [`Secret`]).
 //! - One file per section, holding its typed struct and its checks: `listen`, `origin`,
 //!   `fashionai`, `endpoints`, `admin`, `log`, `cache`, `identity`, `pages`. A section imports
@@ -26,6 +28,7 @@ mod endpoints;
 mod env;
 mod fashionai;
 mod identity;
+mod keys;
 mod listen;
 mod log;
 mod origin;
