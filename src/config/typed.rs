@@ -3,8 +3,8 @@
 //!
 //! The top of `config`: it calls each section's check (`listen`, `origin`, `fashionai`,
 //! `endpoints`, `admin`, `log`, `cache`, `identity`, `pages`) in the order of the file, and may
-//! depend on those, `problems`, `env`, `raw` and `keys` (the parse that reports unknown
-//! keys). No section imports this module.
+//! depend on those, `problems`, `env`, `raw`, `keys` (the parse that reports unknown
+//! keys) and `presets` (applied to the `[[pages]]` blocks first). No section imports this module.
 
 use super::admin::{self, Admin};
 use super::cache::{self, Cache};
@@ -17,6 +17,7 @@ use super::listen::{self, Listen};
 use super::log::{self, Log};
 use super::origin::{self, Origin};
 use super::pages::{self, Page};
+use super::presets;
 use super::problems::{Problem, Problems};
 use super::raw::RawConfig;
 
@@ -77,6 +78,8 @@ impl Config {
         env: EnvLookup<'_>,
         mut problems: Problems,
     ) -> Result<Config, ConfigError> {
+        let mut raw = raw;
+        presets::apply(&mut raw.pages, &mut problems);
         let listen = listen::check(&raw.listen, &mut problems);
         let origin = origin::check(&raw.origin, &mut problems);
         let fashionai = fashionai::check(&raw.fashionai, env, &mut problems);
