@@ -71,7 +71,11 @@ fn every_preset_matches_its_real_pages() {
     }
     // Every preset is verified by at least one page.
     for p in PRESETS {
-        assert!(PAGES.iter().any(|(_, n)| *n == p.name), "{} unverified", p.name);
+        assert!(
+            PAGES.iter().any(|(_, n)| *n == p.name),
+            "{} unverified",
+            p.name
+        );
     }
 }
 
@@ -113,7 +117,10 @@ fn a_preset_fills_the_keys_and_explicit_keys_override() {
     assert_eq!(woo.slot_classes, ["first"]);
     // The effective block is what `check` prints, and it parses back the same.
     let printed = cfg.to_redacted_toml();
-    assert!(printed.contains("tiles = \"ul#product-grid > li.grid__item\""), "{printed}");
+    assert!(
+        printed.contains("tiles = \"ul#product-grid > li.grid__item\""),
+        "{printed}"
+    );
     assert!(printed.contains("preset = \"shopify-dawn\""), "{printed}");
     let again = load(&printed).expect("printed config parses");
     assert_eq!(again.to_redacted_toml(), printed);
@@ -128,9 +135,18 @@ fn unknown_or_misplaced_presets_are_problems() {
     let Err(reshelf::config::ConfigError::Invalid(problems)) = load(&bad) else {
         panic!("expected problems");
     };
-    let dawn = problems.iter().find(|p| p.key == "pages[0].preset").expect("pages[0]");
-    assert!(dawn.message.contains("did you mean \"shopify-dawn\""), "{dawn}");
-    assert!(problems.iter().any(|p| p.key == "pages[1].preset"), "{problems:?}");
+    let dawn = problems
+        .iter()
+        .find(|p| p.key == "pages[0].preset")
+        .expect("pages[0]");
+    assert!(
+        dawn.message.contains("did you mean \"shopify-dawn\""),
+        "{dawn}"
+    );
+    assert!(
+        problems.iter().any(|p| p.key == "pages[1].preset"),
+        "{problems:?}"
+    );
 }
 
 #[test]

@@ -35,6 +35,7 @@
 
 mod carriers;
 mod direct;
+mod inspect;
 mod meta;
 mod paths;
 mod read;
@@ -52,6 +53,8 @@ use regex::Regex;
 use crate::ranked::Ranking;
 
 use super::{ranked_order, Outcome, Rewritten, Stats, Unchanged};
+
+pub use inspect::{tiles, TileSpan};
 
 /// The settings of one HTML `[[pages]]` block, compiled once at config load.
 ///

@@ -50,7 +50,12 @@ pub fn html_entries(dir: &Path) -> Vec<Entry> {
         let list = |key: &str| -> Vec<String> {
             entry[key]
                 .as_array()
-                .map(|a| a.iter().filter_map(|v| v.as_str()).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str())
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let path = dir.join(text("file"));
