@@ -120,13 +120,9 @@ pub fn suggest(input: &[u8], charset: Option<&str>, ids: &[String]) -> Suggestio
             b.product_id_pattern.clone(),
         ))
     });
-    found.sort_by_key(|(_, v)| {
-        (
-            std::cmp::Reverse(v.given_read),
-            std::cmp::Reverse(v.ids_read),
-            v.pinned,
-        )
-    });
+    // Stable: among blocks reading as many of the given ids, the better rule (a whole
+    // attribute before a pattern) stays first.
+    found.sort_by_key(|(_, v)| std::cmp::Reverse(v.given_read));
     let Some((block, verified)) = found.first().cloned() else {
         out.notes.push(
             "no listing found: no repeated elements that hold product ids and that a selector \

@@ -26,7 +26,8 @@ pub fn listings_from_hits(dom: &Dom, hits: &[Hit]) -> Vec<Listing> {
     let chain: Vec<usize> = std::iter::once(first.node)
         .chain(dom.ancestors(first.node))
         .collect();
-    let lca = hits.iter().skip(1).fold(first.node, |lca, hit| {
+    // The hits' common ancestor; `None` when they sit under different top-level elements.
+    let lca = hits.iter().skip(1).try_fold(first.node, |lca, hit| {
         let up: BTreeSet<usize> = std::iter::once(hit.node)
             .chain(dom.ancestors(hit.node))
             .collect();
@@ -35,17 +36,24 @@ pub fn listings_from_hits(dom: &Dom, hits: &[Hit]) -> Vec<Listing> {
             .copied()
             .skip_while(|&n| n != lca)
             .find(|n| up.contains(n))
-            .unwrap_or(lca)
     });
     let mut out = Vec::new();
     descend(dom, lca, hits, &mut out);
     out
 }
 
-fn descend(dom: &Dom, node: usize, hits: &[Hit], out: &mut Vec<Listing>) {
+/// The child of `node` (of the document when `None`) on the way to `target`.
+fn child_of(dom: &Dom, node: Option<usize>, target: usize) -> Option<usize> {
+    match node {
+        Some(node) => dom.child_towards(node, target),
+        None => std::iter::once(target).chain(dom.ancestors(target)).last(),
+    }
+}
+
+fn descend(dom: &Dom, node: Option<usize>, hits: &[Hit], out: &mut Vec<Listing>) {
     let mut by_child: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
     for hit in hits {
-        if let Some(child) = dom.child_towards(node, hit.node) {
+        if let Some(child) = child_of(dom, node, hit.node) {
             by_child.entry(child).or_default().insert(hit.id.as_str());
         }
     }
@@ -59,15 +67,39 @@ fn descend(dom: &Dom, node: usize, hits: &[Hit], out: &mut Vec<Listing>) {
         .filter(|(_, ids)| ids.len() > 1)
         .map(|(&c, _)| c)
         .collect();
-    if singles.len() >= 2 && multis.is_empty() {
+    if let Some(parent) = node.filter(|_| singles.len() >= 2 && multis.is_empty()) {
         out.push(Listing {
-            parent: node,
+            parent,
             tiles: singles,
         });
         return;
     }
+    let before = out.len();
     for child in multis {
-        descend(dom, child, hits, out);
+        descend(dom, Some(child), hits, out);
+    }
+    // A child holding a single id beside listings found: another listing of the same shape
+    // with only one of the given ids in it (two grids, ids given mostly from one).
+    let shapes: Vec<String> = out[before..]
+        .iter()
+        .map(|l| dom.nodes[l.parent].describe(3))
+        .collect();
+    for child in singles {
+        let Some(hit) = hits.iter().find(|h| dom.within(h.node, child)) else {
+            continue;
+        };
+        let parent = std::iter::once(hit.node)
+            .chain(dom.ancestors(hit.node))
+            .take_while(|&n| Some(n) != node)
+            .find(|&n| shapes.contains(&dom.nodes[n].describe(3)));
+        if let Some(parent) = parent {
+            if let Some(tile) = dom.child_towards(parent, hit.node) {
+                out.push(Listing {
+                    parent,
+                    tiles: vec![tile],
+                });
+            }
+        }
     }
 }
 
