@@ -272,7 +272,7 @@ async fn a_url_is_fetched_through_the_origin_client() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("r.toml");
     std::fs::write(&file, config).unwrap();
-    let url = format!("http://shop.example/category/shoes?page=1");
+    let url = "http://shop.example/category/shoes?page=1".to_owned();
     let out = tokio::task::spawn_blocking(move || {
         reshelf()
             .args(["probe", "--config"])

@@ -175,10 +175,9 @@ fn id_fix(dom: &Dom, raw: &RawPage, tiles: &[usize]) -> String {
             "the id seems to be in `{}`: try product_id = {:?}, product_id_pattern = {:?}",
             rule.attr, rule.attr, rule.pattern
         ),
-        None => format!(
-            "no attribute of these tiles holds a distinct value per tile; run `reshelf suggest` \
-             on this page with a few product ids (--ids)"
-        ),
+        None => "no attribute of these tiles holds a distinct value per tile; run `reshelf \
+                 suggest` on this page with a few product ids (--ids)"
+            .to_owned(),
     }
 }
 

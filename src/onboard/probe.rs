@@ -140,7 +140,7 @@ fn match_block(
         if found.is_none() {
             report.find(
                 format!("no {wanted} [[pages]] block in the config"),
-                format!("add one (`reshelf suggest --file PAGE` proposes an html block)"),
+                "add one (`reshelf suggest --file PAGE` proposes an html block)",
             );
         }
         return found.map(|i| (i, None));
@@ -274,7 +274,7 @@ fn tile_report(dom: &Dom, raw: &RawPage, t: &html::TileSpan) -> TileReport {
         let pattern = if raw.product_id_pattern.is_empty() {
             String::new()
         } else {
-            format!(" that product_id_pattern matches")
+            " that product_id_pattern matches".to_owned()
         };
         format!(
             "no `{}`{pattern} on the tile or inside it: keeps its slot",

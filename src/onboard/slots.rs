@@ -137,7 +137,7 @@ pub fn slot_attributes(dom: &Dom, listings: &[Listing], skip: &str) -> Vec<SlotM
             };
             let shapes: Vec<String> = values.iter().map(|v| shape(v)).collect();
             let numbers: Vec<Option<i64>> = values.iter().map(|v| first_number(v)).collect();
-            let offset = numbers[0].map(|n0| n0);
+            let offset = numbers[0];
             values.len() >= 2
                 && shapes.iter().all(|s| *s == shapes[0])
                 && offset.is_some()

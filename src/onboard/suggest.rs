@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::dom::Dom;
-use super::ids::{self, Hit, IdRule};
+use super::ids::{self, IdRule};
 use super::slots;
 use super::tiles::{self, Listing};
 use crate::ranked::Ranking;
@@ -349,9 +349,4 @@ fn comments(
         }
     }
     out
-}
-
-/// Ids of an existing `Hit` list, for tests and reports.
-pub fn hit_ids(hits: &[Hit]) -> Vec<String> {
-    hits.iter().map(|h| h.id.clone()).collect()
 }
