@@ -1,4 +1,4 @@
-//! The command line of the README: `serve`, `check`, `demo`, `sim`.
+//! The command line of the README: `serve`, `check`, `probe`, `suggest`, `demo`, `sim`.
 //!
 //! Exit codes: 0 ok, 2 bad config or arguments, 1 runtime failure.
 //!
@@ -30,6 +30,46 @@ enum Command {
     Check {
         #[arg(long, env = "RESHELF_CONFIG")]
         config: PathBuf,
+    },
+    /// Run one page through the config's rules as `serve` would, without serving.
+    /// Exit 0: it would be personalized; 1: it would not; 2: bad config or arguments.
+    Probe {
+        #[arg(long, env = "RESHELF_CONFIG")]
+        config: PathBuf,
+        /// The page's URL (fetched from the config's origin, as `serve` would).
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        url: Option<String>,
+        /// A saved page instead of a URL.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// For --file: the path the page is served at (picks the [[pages]] block).
+        #[arg(long, requires = "file")]
+        path: Option<String>,
+        /// The category id (instead of the one the route captures).
+        #[arg(long)]
+        category: Option<String>,
+        /// The sample ranking, comma-separated ids (default: a shuffle of the page's ids).
+        #[arg(long, value_delimiter = ',')]
+        ranking: Option<Vec<String>>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Propose a verified [[pages]] block for a page.
+    /// Exit 0: a block; 1: no listing found; 2: bad arguments or unreadable page.
+    Suggest {
+        /// The page's URL (http://).
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        url: Option<String>,
+        /// A saved page instead of a URL.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// A few of the page's product ids, as the catalog spells them.
+        #[arg(long, value_delimiter = ',')]
+        ids: Vec<String>,
+        /// Print the suggestion as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Demo shop, Fashion.AI simulator and proxy, all on loopback.
     Demo {
@@ -67,12 +107,98 @@ pub fn main() -> ExitCode {
             }
             Err(e) => config_failure(&e),
         },
+        Command::Probe {
+            config,
+            url,
+            file,
+            path,
+            category,
+            ranking,
+            json,
+        } => {
+            let cfg = match load(&config) {
+                Ok(cfg) => cfg,
+                Err(e) => return config_failure(&e),
+            };
+            let page = match get_page(url.as_deref(), file.as_deref(), Some(&cfg.origin)) {
+                Ok(page) => page,
+                Err(code) => return code,
+            };
+            let args = crate::onboard::probe::ProbeArgs {
+                path,
+                category,
+                ranking,
+            };
+            let report = crate::onboard::probe::probe(&cfg, &page, &args);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print!("{}", crate::onboard::report::probe_text(&report));
+            }
+            ExitCode::from(if report.personalized { 0 } else { 1 })
+        }
+        Command::Suggest {
+            url,
+            file,
+            ids,
+            json,
+        } => {
+            let page = match get_page(url.as_deref(), file.as_deref(), None) {
+                Ok(page) => page,
+                Err(code) => return code,
+            };
+            let found = crate::onboard::suggest::suggest(&page.body, page.charset.as_deref(), &ids);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&found).unwrap_or_default()
+                );
+            } else {
+                let route = crate::onboard::report::route_for(page.path_and_query.as_deref());
+                print!("{}", crate::onboard::report::suggest_text(&found, &route));
+            }
+            ExitCode::from(if found.block.is_some() { 0 } else { 1 })
+        }
         Command::Demo { listen } => {
             let _log = crate::telemetry::init(crate::config::LogFormat::Text);
             run_runtime(crate::demo::run(listen))
         }
         Command::Sim(args) => run_runtime(crate::sim::run(args)),
     }
+}
+
+/// The page of `probe` or `suggest`: a file, or a URL fetched from `origin` (else from the
+/// URL's own host). A failure is printed and becomes exit code 2.
+fn get_page(
+    url: Option<&str>,
+    file: Option<&std::path::Path>,
+    origin: Option<&crate::config::Origin>,
+) -> Result<crate::onboard::fetch::Fetched, ExitCode> {
+    use crate::onboard::fetch;
+    let fail = |e: crate::onboard::OnboardError| {
+        eprintln!("reshelf: {}", crate::telemetry::error_chain(&e));
+        ExitCode::from(2)
+    };
+    if let Some(file) = file {
+        return fetch::from_file(file).map_err(fail);
+    }
+    let url = url.unwrap_or_default();
+    let own;
+    let origin = match origin {
+        Some(origin) => origin,
+        None => {
+            own = fetch::origin_of(url).map_err(fail)?;
+            &own
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| fail(crate::onboard::OnboardError::Runtime(e)))?;
+    runtime.block_on(fetch::from_url(url, origin)).map_err(fail)
 }
 
 fn load(path: &std::path::Path) -> Result<Config, ConfigError> {

@@ -13,7 +13,7 @@
 //!
 //! | layer | modules |
 //! | --- | --- |
-//! | entry points | [`cli`], [`demo`], [`sim`] |
+//! | entry points | [`cli`], [`demo`], [`sim`], [`onboard`] (`probe` and `suggest`) |
 //! | listeners | [`server`] |
 //! | flows | [`proxy`] (router, listing, passthrough), [`admin`] |
 //! | shared state | [`app`] |
@@ -31,6 +31,7 @@ mod error;
 pub mod identity;
 pub mod kit;
 pub mod metrics;
+pub mod onboard;
 pub mod origin;
 pub mod proxy;
 pub mod ranked;

@@ -139,7 +139,30 @@ fn unknown_key_exits_2_naming_it() {
         .arg(file.path())
         .env("FASHIONAI_APP_TOKEN", TOKEN));
     assert_eq!(code, Some(2));
-    assert!(err.contains("url_base"), "{err}");
+    assert!(
+        err.contains("origin.url_base: unknown key (line 3)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_keys_are_reported_with_every_other_problem() {
+    let text = GOOD
+        .replace("[origin]", "[listen]\npublik = 1\n\n[origin]")
+        .replace("http://127.0.0.1:3000", "ftp://x")
+        .replace("format = \"html\"", "format = \"htm\"");
+    let file = config_file(&text);
+    let (code, out, err) = run(reshelf()
+        .args(["check", "--config"])
+        .arg(file.path())
+        .env("FASHIONAI_APP_TOKEN", TOKEN));
+    assert_eq!(code, Some(2), "stdout: {out}");
+    assert!(
+        err.contains("listen.publik: unknown key (line 3); did you mean `public`?"),
+        "{err}"
+    );
+    assert!(err.contains("origin.url: "), "{err}");
+    assert!(err.contains("pages[0].format: "), "{err}");
 }
 
 #[test]

@@ -67,17 +67,60 @@ fn minimal_file_takes_the_spec_defaults() {
 }
 #[test]
 fn unknown_keys_are_rejected_by_name_and_line() {
-    let top = parse_error(&format!("{MINIMAL}\n[cache]\nttl_secs = 5\n"));
-    assert!(top.contains("ttl_secs"), "{top}");
-    assert!(top.contains("line 12"), "{top}");
+    let top = problems(
+        &format!("{MINIMAL}\n[cache]\nttl_secs = 5\n"),
+        &with_token(),
+    );
+    let message = message_for(&top, "cache.ttl_secs");
+    assert!(message.contains("line 12"), "{message}");
+    assert!(message.contains("did you mean `ttl_seconds`"), "{message}");
 
-    let section = parse_error(&format!("[sessions]\nx = 1\n{MINIMAL}"));
-    assert!(section.contains("sessions"), "{section}");
+    let section = problems(&format!("[sessions]\nx = 1\n{MINIMAL}"), &with_token());
+    assert!(message_for(&section, "sessions").contains("unknown section"));
 
-    let in_page =
-        parse_error(&MINIMAL.replace("format = \"html\"", "format = \"html\"\ntile = \"li\""));
-    assert!(in_page.contains("tile"), "{in_page}");
-    assert!(in_page.contains("line 8"), "{in_page}");
+    let in_page = problems(
+        &MINIMAL.replace("format = \"html\"", "format = \"html\"\ntile = \"li\""),
+        &with_token(),
+    );
+    let message = message_for(&in_page, "pages[0].tile");
+    assert!(message.contains("line 8"), "{message}");
+    assert!(message.contains("did you mean `tiles`"), "{message}");
+}
+
+#[test]
+fn unknown_keys_come_with_every_other_problem() {
+    let text = r#"
+[listen]
+publik = 1
+
+[origin]
+url = "ftp://x"
+
+[[pages]]
+path = "/category/{id}"
+format = "htm"
+tiles = "li"
+product_id = "data-id"
+"#;
+    let found = problems(text, &with_token());
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    for key in ["listen.publik", "origin.url", "pages[0].format"] {
+        assert!(keys.contains(&key), "{key} missing from {found:?}");
+    }
+    assert!(message_for(&found, "listen.publik").contains("did you mean `public`"));
+    // A key that belongs to another section is pointed there.
+    let elsewhere = problems(
+        &format!("{MINIMAL}\n[log]\nttl_seconds = 5\n"),
+        &with_token(),
+    );
+    let message = message_for(&elsewhere, "log.ttl_seconds");
+    assert!(message.contains("cache.ttl_seconds"), "{message}");
+    // Unknown keys alone still make the config invalid.
+    let only = problems(
+        &MINIMAL.replace("[origin]", "[origin]\nurl_base = 1"),
+        &with_token(),
+    );
+    assert_eq!(only.len(), 1, "{only:?}");
 }
 
 #[test]

@@ -10,6 +10,9 @@
 //! - `problems`: the problem collector ([`Problem`], `Problems`, `positive`, `in_range`).
 //! - `raw`: the file as written (serde structs with their defaults). `route`: a page's route,
 //!   parsed and matched. Neither imports anything else in `config`.
+//! - `keys`: the keys the file may hold; parses the text, reporting unknown keys (with the
+//!   closest known one) and dropping them, so validation still runs. Imports `problems`, `raw`.
+//! - `presets`: platform presets for `[[pages]]` blocks. Imports `problems`, `raw`.
 //! - `env`: tokens read from the environment ([`EnvLookup`], [`Secret`]).
 //! - One file per section, holding its typed struct and its checks: `listen`, `origin`,
 //!   `fashionai`, `endpoints`, `admin`, `log`, `cache`, `identity`, `pages`. A section imports
@@ -26,10 +29,12 @@ mod endpoints;
 mod env;
 mod fashionai;
 mod identity;
+mod keys;
 mod listen;
 mod log;
 mod origin;
 mod pages;
+mod presets;
 mod problems;
 mod raw;
 mod redact;
@@ -46,6 +51,7 @@ pub use listen::Listen;
 pub use log::{Log, LogFormat};
 pub use origin::Origin;
 pub use pages::{Page, PageFormat};
+pub use presets::{preset, Preset, PRESETS};
 pub use problems::Problem;
 pub use raw::{
     RawAdmin, RawCache, RawConfig, RawEndpoints, RawFashionAi, RawIdentity, RawListen, RawLog,

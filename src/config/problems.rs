@@ -24,6 +24,11 @@ impl std::fmt::Display for Problem {
 pub(super) struct Problems(Vec<Problem>);
 
 impl Problems {
+    /// Starts from problems found before validation (unknown keys).
+    pub(super) fn from_vec(found: Vec<Problem>) -> Self {
+        Self(found)
+    }
+
     pub(super) fn add(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.0.push(Problem {
             key: key.into(),

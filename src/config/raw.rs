@@ -214,6 +214,8 @@ impl Default for RawIdentity {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawPage {
+    /// html: a platform preset (`shopify-dawn`, ...) filling the html keys left empty.
+    pub preset: String,
     /// Route pattern; `{id}` captures the category id (unless `id_query` is set).
     pub path: String,
     /// Query parameter holding the category id, for routes without `{id}`.

@@ -3,7 +3,8 @@
 //!
 //! The top of `config`: it calls each section's check (`listen`, `origin`, `fashionai`,
 //! `endpoints`, `admin`, `log`, `cache`, `identity`, `pages`) in the order of the file, and may
-//! depend on those, `problems`, `env` and `raw`. No section imports this module.
+//! depend on those, `problems`, `env`, `raw`, `keys` (the parse that reports unknown
+//! keys) and `presets` (applied to the `[[pages]]` blocks first). No section imports this module.
 
 use super::admin::{self, Admin};
 use super::cache::{self, Cache};
@@ -11,10 +12,12 @@ use super::endpoints::{self, Endpoints};
 use super::env::EnvLookup;
 use super::fashionai::{self, FashionAi};
 use super::identity::{self, Identity};
+use super::keys;
 use super::listen::{self, Listen};
 use super::log::{self, Log};
 use super::origin::{self, Origin};
 use super::pages::{self, Page};
+use super::presets;
 use super::problems::{Problem, Problems};
 use super::raw::RawConfig;
 
@@ -56,17 +59,27 @@ pub struct Config {
 impl Config {
     /// Parses and validates a config file's text. `env` resolves `token_env` names.
     ///
-    /// Errors: [`ConfigError::Parse`] when the text is not TOML of reshelf's shape (the first
-    /// such error only, as TOML parsing stops there), else [`ConfigError::Invalid`] with every
-    /// problem found.
+    /// Errors: [`ConfigError::Parse`] when the text is not TOML or a known key holds a value
+    /// of the wrong type (the first such error only, as TOML parsing stops there), else
+    /// [`ConfigError::Invalid`] with every problem found: unknown keys (each with its line
+    /// and the closest known key) together with every validation problem.
     pub fn from_toml(text: &str, env: EnvLookup<'_>) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(ConfigError::Parse)?;
-        Self::from_raw(raw, env)
+        let (raw, unknown) = keys::parse(text).map_err(ConfigError::Parse)?;
+        Self::validate(raw, env, Problems::from_vec(unknown))
     }
 
     /// Validates an already parsed file (defaults filled in) in one pass.
     pub fn from_raw(raw: RawConfig, env: EnvLookup<'_>) -> Result<Config, ConfigError> {
-        let mut problems = Problems::default();
+        Self::validate(raw, env, Problems::default())
+    }
+
+    fn validate(
+        raw: RawConfig,
+        env: EnvLookup<'_>,
+        mut problems: Problems,
+    ) -> Result<Config, ConfigError> {
+        let mut raw = raw;
+        presets::apply(&mut raw.pages, &mut problems);
         let listen = listen::check(&raw.listen, &mut problems);
         let origin = origin::check(&raw.origin, &mut problems);
         let fashionai = fashionai::check(&raw.fashionai, env, &mut problems);

@@ -36,6 +36,7 @@
 mod carriers;
 mod direct;
 mod ids;
+mod inspect;
 mod meta;
 mod paths;
 mod read;
@@ -61,6 +62,8 @@ use crate::ranked::Ranking;
 use ids::read_ids;
 
 use super::{ranked_order, Outcome, Rewritten, Stats, Unchanged};
+
+pub use inspect::{tiles, TileSpan};
 
 /// The settings of one HTML `[[pages]]` block, compiled once at config load.
 ///
