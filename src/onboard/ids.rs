@@ -102,8 +102,8 @@ pub fn pattern_for(name: &str, value: &str, id: &str) -> Option<String> {
         let group = if digits { r"\d+" } else { r"[\w-]+?" };
         return Some(format!(
             r"\b{}({group}){}\b",
-            regex::escape(prefix),
-            regex::escape(suffix)
+            escape(prefix),
+            escape(suffix)
         ));
     }
     if is_url(name, value) {
@@ -115,7 +115,7 @@ pub fn pattern_for(name: &str, value: &str, id: &str) -> Option<String> {
             return None;
         }
         let group = if digits { r"\d+" } else { "[^/.?#]+" };
-        return Some(format!("{}({group})", regex::escape(prefix)));
+        return Some(format!("{}({group})", escape(prefix)));
     }
     let prefix_start = before
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
@@ -125,7 +125,13 @@ pub fn pattern_for(name: &str, value: &str, id: &str) -> Option<String> {
         return None;
     }
     let group = if digits { r"\d+" } else { r"[\w-]+" };
-    Some(format!("{}({group})", regex::escape(prefix)))
+    Some(format!("{}({group})", escape(prefix)))
+}
+
+/// `text` as a regex matching it literally; `-` stays as it is (it is literal outside a
+/// class), so patterns read as people write them.
+fn escape(text: &str) -> String {
+    regex::escape(text).replace("\\-", "-")
 }
 
 /// Where `id` occurs in `value` with no letter or digit right before or after it.
