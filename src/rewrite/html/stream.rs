@@ -18,7 +18,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use encoding_rs::Encoding;
 use lol_html::html_content::EndTag;
 use lol_html::send::{Element, ElementContentHandlers, EndTagHandler, HtmlRewriter, Settings};
@@ -262,8 +262,10 @@ impl HtmlStream {
             }
             let free = start.min(read).saturating_sub(base);
             if free > 0 {
-                let out = s.held.split_to(free);
-                self.ready.unsplit(out);
+                // Copied out rather than split off: a `held` sharing its allocation with bytes
+                // handed out could not grow in place, and would be copied whole on every push.
+                self.ready.extend_from_slice(&s.held[..free]);
+                s.held.advance(free);
                 s.base += free;
                 continue;
             }
@@ -315,7 +317,8 @@ impl HtmlStream {
         self.stats.tiles += done.stats.tiles;
         self.stats.ranked += done.stats.ranked;
         self.moved |= done.body.is_some();
-        let _ = s.held.split_to(end - s.base);
+        let done_with = end - s.base;
+        s.held.advance(done_with);
         s.base = end;
         if s.regions.is_empty() {
             // No tile is open when no region is: what was recorded is done with.

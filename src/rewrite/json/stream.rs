@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::ranked::Ranking;
 use crate::rewrite::{ranked_order, Outcome, Stats, StreamOutcome, Unchanged};
@@ -235,8 +235,10 @@ impl JsonStream {
     fn release(&mut self, to: usize) {
         let n = to.saturating_sub(self.base).min(self.held.len());
         if n > 0 {
-            let out = self.held.split_to(n);
-            self.ready.unsplit(out);
+            // Copied out rather than split off: a `held` sharing its allocation with bytes
+            // handed out could not grow in place, and would be copied whole on every push.
+            self.ready.extend_from_slice(&self.held[..n]);
+            self.held.advance(n);
             self.base += n;
         }
     }
@@ -264,7 +266,7 @@ impl JsonStream {
                 ranked,
             });
             drop(items);
-            let _ = self.held.split_to(end - start);
+            self.held.advance(end - start);
             self.base = end;
         } else {
             drop(items);
