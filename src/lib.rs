@@ -28,6 +28,7 @@ pub mod config;
 pub mod demo;
 pub mod endpoints;
 mod error;
+pub mod experiment;
 pub mod identity;
 pub mod kit;
 pub mod metrics;
