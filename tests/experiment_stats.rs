@@ -124,7 +124,7 @@ fn welch_t_test_of_revenue_per_session() {
     close(w.control_mean, 3.125, 1e-12);
     close(w.t, 1.3415741822229645, 1e-9);
     close(w.df, 19.76552690646999, 1e-9);
-    close(w.p_value, 0.194945604719278828, 1e-7);
+    close(w.p_value, 0.194_945_604_719_278_8, 1e-7);
     // diff ± t(0.975, df) × SE with t(0.975, df) = 2.08755093315653905.
     close(w.absolute.low, -4.427515047633355, 1e-6);
     close(w.absolute.high, 20.352515047633354, 1e-6);

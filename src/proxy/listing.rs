@@ -20,6 +20,7 @@ use crate::kit::verdict::{Reason, Verdict, VerdictCell};
 use crate::origin::{self, OriginError};
 mod engines;
 mod respond;
+mod shadow;
 mod stream;
 
 use respond::{charset_of, finish, private_page, set_coding};
@@ -42,6 +43,8 @@ pub(super) struct View {
     client_headers: HeaderMap,
     /// The client takes trailers: HTTP/2, or HTTP/1.1 with `TE: trailers`.
     trailers: bool,
+    /// The view's arm in the experiment, and the experiment cookie to set.
+    exposure: super::experiment::Exposure,
 }
 
 /// Serves a listing page for `category`.
@@ -70,6 +73,12 @@ pub async fn serve(
     };
     if let Err(reason) = rewritable(state, &resp, page) {
         return Ok(finish(state, &view, resp, Verdict::Native(reason)));
+    }
+    if view.exposure.holdout() {
+        return Ok(finish(state, &view, resp, Verdict::Native(Reason::Holdout)));
+    }
+    if view.exposure.shadow() {
+        return Ok(shadow::serve(state, &view, resp, page, pending));
     }
     if state.config.listen.stream_listings {
         return Ok(streamed(state, &view, resp, page, pending));
@@ -138,6 +147,7 @@ fn streamed(
     private_page(state, view, &mut parts.headers);
     let cell = VerdictCell::default();
     parts.extensions.insert(cell.clone());
+    view.exposure.tag(&mut parts.extensions);
     let engine = Box::new(engines::Whole::new(
         page.format.clone(),
         charset_of(&parts.headers),
@@ -182,6 +192,7 @@ async fn bot_page(
         https: false,
         client_headers: HeaderMap::new(),
         trailers: false,
+        exposure: Default::default(),
     };
     let resp = super::passthrough::forward(state, ctx, req).await?;
     Ok(finish(state, &view, resp, Verdict::Native(Reason::Bot)))
@@ -200,13 +211,19 @@ fn begin(
     for value in req.headers().get_all(header::ACCEPT_ENCODING) {
         client_headers.append(header::ACCEPT_ENCODING, value.clone());
     }
+    let https = crate::kit::headers::forwarded_https(req.headers());
+    let exposure = match pending {
+        Some(_) => super::experiment::expose(state, &shopper, req.headers(), https),
+        None => Default::default(),
+    };
     let view = View {
         shopper: Some(shopper),
         report: pending.is_some(),
         deadline: ctx.started + state.ranking.budget(),
-        https: crate::kit::headers::forwarded_https(req.headers()),
+        https,
         client_headers,
         trailers: takes_trailers(req),
+        exposure,
     };
     (view, pending)
 }
