@@ -122,4 +122,13 @@ fn experiment_split(config: &Config, metrics: &Metrics) {
         0.0
     };
     metrics.experiment.holdout_ratio.set(share);
+    // Both arms' series exist from the start, so the fleet's ratio checks see a zero.
+    if plan.is_on() {
+        for arm in Arm::ALL {
+            metrics
+                .experiment
+                .sessions
+                .with_label_values(&[arm.label()]);
+        }
+    }
 }
