@@ -1,7 +1,7 @@
 //! [`AppState`]: what every request shares, built from one config. A reload builds a new one
 //! that keeps what must outlive a config (metrics, the ranking cache, the breaker).
 //!
-//! May depend on: `config`, `metrics`, `ranking`, `origin`, `kit`, and `endpoints` for the
+//! May depend on: `config`, `metrics`, `ranking`, `origin`, `kit`, `experiment`, and `endpoints` for the
 //! state the endpoints keep (it hands them [`Services`], so they never name `AppState`). The
 //! flows that take an `AppState` (`proxy`, `admin`) and `server` stand on it.
 
@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::endpoints::{EndpointState, Services};
+use crate::experiment::Arm;
 use crate::kit::headers;
 use crate::metrics::Metrics;
 use crate::origin::{Forward, OriginClient};
@@ -56,6 +57,7 @@ impl AppState {
             config.fashionai.timeout,
             metrics.clone(),
         );
+        experiment_split(&config, &metrics);
         Ok(Self {
             origin,
             fashionai,
@@ -75,6 +77,7 @@ impl AppState {
         let ranking = self
             .ranking
             .reconfigured(fashionai.clone(), config.fashionai.timeout);
+        experiment_split(&config, &self.metrics);
         Ok(Self {
             origin: Arc::new(OriginClient::new(&config.origin)),
             fashionai,
@@ -105,6 +108,27 @@ impl AppState {
             metrics: &self.metrics,
             fashionai: &self.fashionai,
             endpoints: &self.endpoints,
+        }
+    }
+}
+
+/// The configured holdout share in `reshelf_experiment_holdout_ratio` (0 while off), which the
+/// fleet's sample-ratio check compares the sessions per arm against.
+fn experiment_split(config: &Config, metrics: &Metrics) {
+    let plan = &config.experiment;
+    let share = if plan.is_on() {
+        plan.expected_share(Arm::Holdout)
+    } else {
+        0.0
+    };
+    metrics.experiment.holdout_ratio.set(share);
+    // Both arms' series exist from the start, so the fleet's ratio checks see a zero.
+    if plan.is_on() {
+        for arm in Arm::ALL {
+            metrics
+                .experiment
+                .sessions
+                .with_label_values(&[arm.label()]);
         }
     }
 }

@@ -18,7 +18,7 @@
 //! | flows | [`proxy`] (router, listing, passthrough), [`admin`] |
 //! | shared state | [`app`] |
 //! | services | [`endpoints`], [`origin`], [`ranking`] |
-//! | rules and engines | [`config`], [`rewrite`], [`identity`], [`ranked`] (the ranking itself: product ids, best first) |
+//! | rules and engines | [`config`], [`rewrite`], [`identity`], [`ranked`] (the ranking itself: product ids, best first), [`experiment`] (holdout arms, the signed experiment cookie, goals, readout statistics) |
 //! | toolkit | [`kit`] (bodies, headers, codings, request context, verdict), [`metrics`], [`telemetry`] |
 
 pub mod admin;
@@ -28,6 +28,7 @@ pub mod config;
 pub mod demo;
 pub mod endpoints;
 mod error;
+pub mod experiment;
 pub mod identity;
 pub mod kit;
 pub mod metrics;

@@ -5,6 +5,8 @@
 //!
 //! May depend on: `kit` (route kinds and verdicts are its labels).
 
+pub mod experiment;
+
 use std::time::Duration;
 
 use crate::kit::context::RouteKind;
@@ -54,6 +56,8 @@ pub struct Metrics {
     /// `result` = success | failure.
     pub config_reloads: IntCounterVec,
     pub inflight_requests: IntGauge,
+    /// `reshelf_experiment_*` (see [`experiment`]).
+    pub experiment: experiment::ExperimentMetrics,
     build_info: IntGaugeVec,
 }
 
@@ -207,6 +211,7 @@ impl Metrics {
                     .expect("unique metric");
                 g
             },
+            experiment: experiment::ExperimentMetrics::register(&registry),
             registry,
         };
         metrics

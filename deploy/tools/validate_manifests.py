@@ -41,6 +41,7 @@ CONFIG_KEYS = {
     "log": {"format"},
     "cache": {"ttl_seconds", "max_bytes"},
     "identity": {"session_cookie", "user_cookie", "user_header"},
+    "experiment": {"name", "holdout_percent", "mode", "cookie", "cookie_key_env", "goals"},
 }
 PAGE_KEYS = {"path", "id_query", "format", "tiles", "product_id", "product_id_pattern",
              "companions", "slot_classes", "slot_attributes", "array"}

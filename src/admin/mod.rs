@@ -1,10 +1,12 @@
-//! The admin listener: `/metrics`, `/healthz`, `/readyz`, and the admin-only
-//! `GET /profiles/email/{email}` (bearer token; see [`profile`]). It binds to loopback by
+//! The admin listener: `/metrics`, `/healthz`, `/readyz`, the experiment readout
+//! `GET /experiment` (see [`experiment`]), and the admin-only `GET /profiles/email/{email}`
+//! (bearer token; see [`profile`]). It binds to loopback by
 //! default and is never reachable through the public listener.
 //!
 //! May depend on: `app`, `endpoints` (the profile lookup runs on their machinery), `kit`,
-//! `metrics`. Only `server` calls in.
+//! `metrics`, `experiment`. Only `server` calls in.
 
+pub mod experiment;
 pub mod profile;
 
 use std::convert::Infallible;
@@ -45,6 +47,7 @@ pub async fn handle(
             );
             resp
         }
+        experiment::PATH => experiment::serve(&state, &req),
         "/healthz" => text(StatusCode::OK, "ok\n"),
         "/readyz" => readiness(&state).await,
         _ => text(StatusCode::NOT_FOUND, "not found\n"),

@@ -15,18 +15,19 @@
 //! - `presets`: platform presets for `[[pages]]` blocks. Imports `problems`, `raw`.
 //! - `env`: tokens read from the environment ([`EnvLookup`], [`Secret`]).
 //! - One file per section, holding its typed struct and its checks: `listen`, `origin`,
-//!   `fashionai`, `endpoints`, `admin`, `log`, `cache`, `identity`, `pages`. A section imports
+//!   `fashionai`, `endpoints`, `admin`, `log`, `cache`, `identity`, `pages`, `experiment`. A section imports
 //!   `problems`, `raw`, `env` and `route` as it needs, never another section or `typed`.
 //! - `typed`: [`Config`], [`ConfigError`] and the validation pass that calls each section.
 //! - `redact`: `reshelf check`'s rendering of a [`Config`].
 //!
-//! Outside `config`, only `pages` depends on the crate: on `rewrite`, to compile a page's
-//! reorder rules.
+//! Outside `config`, only `pages` and `experiment` depend on the crate: `pages` on `rewrite`,
+//! to compile a page's reorder rules; `experiment` on `experiment`, whose `Plan` it builds.
 
 mod admin;
 mod cache;
 mod endpoints;
 mod env;
+mod experiment;
 mod fashionai;
 mod identity;
 mod keys;
@@ -54,8 +55,8 @@ pub use pages::{Page, PageFormat};
 pub use presets::{preset, Preset, PRESETS};
 pub use problems::Problem;
 pub use raw::{
-    RawAdmin, RawCache, RawConfig, RawEndpoints, RawFashionAi, RawIdentity, RawListen, RawLog,
-    RawOrigin, RawPage,
+    RawAdmin, RawCache, RawConfig, RawEndpoints, RawExperiment, RawFashionAi, RawGoal, RawIdentity,
+    RawListen, RawLog, RawOrigin, RawPage,
 };
 pub use route::{Route, ID_PLACEHOLDER};
 pub use typed::{Config, ConfigError};

@@ -19,6 +19,7 @@ pub struct RawConfig {
     pub cache: RawCache,
     pub identity: RawIdentity,
     pub pages: Vec<RawPage>,
+    pub experiment: RawExperiment,
 }
 
 /// `[listen]`: where the public and admin listeners bind.
@@ -236,4 +237,49 @@ pub struct RawPage {
     pub slot_attributes: Vec<String>,
     /// json: JSON pointer (RFC 6901) to the listing array; `""` = root.
     pub array: String,
+}
+
+/// `[experiment]`: the holdout experiment and its conversion goals.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawExperiment {
+    /// Salt of the assignment hash; a new name re-draws every session. Required when on.
+    pub name: String,
+    /// Share of sessions that keep the native order, 0 to 50. Default 0 (off).
+    pub holdout_percent: u32,
+    /// `"live"` or `"shadow"`. Default `"live"`.
+    pub mode: String,
+    /// Name of the signed experiment cookie. Default `reshelf_exp`.
+    pub cookie: String,
+    /// Environment variable holding the cookie's HMAC key (at least 32 bytes), required when
+    /// the experiment is on. Default `RESHELF_EXPERIMENT_KEY`.
+    pub cookie_key_env: String,
+    pub goals: Vec<RawGoal>,
+}
+
+impl Default for RawExperiment {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            holdout_percent: 0,
+            mode: "live".into(),
+            cookie: "reshelf_exp".into(),
+            cookie_key_env: "RESHELF_EXPERIMENT_KEY".into(),
+            goals: Vec::new(),
+        }
+    }
+}
+
+/// One `[[experiment.goals]]` block: a conversion, matched on passthrough requests.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawGoal {
+    /// `[a-z0-9_-]`, 1 to 32 characters.
+    pub name: String,
+    /// HTTP method, e.g. `"POST"`.
+    pub method: String,
+    /// Path pattern; `{any}` matches one segment.
+    pub path: String,
+    /// Optional response header holding the order value; `""` = none.
+    pub value_header: String,
 }

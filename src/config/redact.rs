@@ -21,6 +21,14 @@ impl Config {
                 None => format!("{line}; admin-only endpoints refuse everyone"),
             }
         };
+        let experiment = match &self.experiment.key {
+            Some(key) => format!(
+                "\n# experiment cookie key: from {} (set, {} bytes, redacted)",
+                self.raw.experiment.cookie_key_env,
+                key.len()
+            ),
+            None => String::new(),
+        };
         // Serializing a parsed file cannot fail (every value came from TOML); should the raw
         // config have been edited into something TOML cannot hold, say so in a comment.
         let body = toml::to_string_pretty(&self.raw)
@@ -28,7 +36,7 @@ impl Config {
         format!(
             "# reshelf effective configuration (defaults filled in, secrets redacted)\n\
              # fashionai token: {fashionai}\n\
-             # admin token: {admin}\n\n{body}"
+             # admin token: {admin}{experiment}\n\n{body}"
         )
     }
 }

@@ -2,14 +2,16 @@
 //! [`RawConfig`], collecting every problem with its key instead of stopping at the first.
 //!
 //! The top of `config`: it calls each section's check (`listen`, `origin`, `fashionai`,
-//! `endpoints`, `admin`, `log`, `cache`, `identity`, `pages`) in the order of the file, and may
-//! depend on those, `problems`, `env`, `raw`, `keys` (the parse that reports unknown
-//! keys) and `presets` (applied to the `[[pages]]` blocks first). No section imports this module.
+//! `endpoints`, `admin`, `log`, `cache`, `identity`, `pages`, `experiment`) in the order of
+//! the file, and may depend on those, `problems`, `env`, `raw`, `keys` (the parse that reports
+//! unknown keys) and `presets` (applied to the `[[pages]]` blocks first). No section imports
+//! this module.
 
 use super::admin::{self, Admin};
 use super::cache::{self, Cache};
 use super::endpoints::{self, Endpoints};
 use super::env::EnvLookup;
+use super::experiment;
 use super::fashionai::{self, FashionAi};
 use super::identity::{self, Identity};
 use super::keys;
@@ -52,6 +54,8 @@ pub struct Config {
     pub cache: Cache,
     pub identity: Identity,
     pub pages: Vec<Page>,
+    /// `[experiment]`: the holdout, its goals, the cookie key.
+    pub experiment: crate::experiment::Plan,
     /// The file as parsed (with defaults filled in), for `reshelf check`.
     pub raw: RawConfig,
 }
@@ -89,6 +93,10 @@ impl Config {
         let cache = cache::check(&raw.cache, &mut problems);
         let identity = identity::check(&raw.identity, &mut problems);
         let pages = pages::check(&raw.pages, &raw.endpoints.prefix, &mut problems);
+        let experiment = experiment::check(&raw.experiment, env, &mut problems);
+        let Some(experiment) = experiment else {
+            return Err(ConfigError::Invalid(problems.into_vec()));
+        };
         match (
             listen, origin, fashionai, endpoints, admin, log, cache, identity, pages,
         ) {
@@ -112,6 +120,7 @@ impl Config {
                 cache,
                 identity,
                 pages,
+                experiment,
                 raw,
             }),
             // Every check that yields `None` has recorded why, so the list is never empty.

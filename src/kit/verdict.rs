@@ -36,6 +36,10 @@ pub enum Reason {
     NotListing,
     /// A crawler: native page, no event.
     Bot,
+    /// The session is in the experiment's holdout arm: native page, event still sent.
+    Holdout,
+    /// Shadow mode: native page, the reorder only counted.
+    Shadow,
 }
 
 impl Reason {
@@ -50,6 +54,8 @@ impl Reason {
             Reason::OriginStatus => "origin-status",
             Reason::NotListing => "not-listing",
             Reason::Bot => "bot",
+            Reason::Holdout => "holdout",
+            Reason::Shadow => "shadow",
         }
     }
 }
@@ -67,6 +73,8 @@ impl Verdict {
             Verdict::Native(Reason::OriginStatus) => "native; reason=origin-status",
             Verdict::Native(Reason::NotListing) => "native; reason=not-listing",
             Verdict::Native(Reason::Bot) => "native; reason=bot",
+            Verdict::Native(Reason::Holdout) => "native; reason=holdout",
+            Verdict::Native(Reason::Shadow) => "native; reason=shadow",
         })
     }
 
@@ -119,6 +127,8 @@ mod tests {
             Reason::OriginStatus,
             Reason::NotListing,
             Reason::Bot,
+            Reason::Holdout,
+            Reason::Shadow,
         ];
         for reason in reasons {
             let value = Verdict::Native(reason).header_value();

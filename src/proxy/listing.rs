@@ -25,6 +25,7 @@ use crate::ranking::Pending;
 mod buffered;
 mod engines;
 mod respond;
+mod shadow;
 mod stream;
 
 use respond::finish;
@@ -42,6 +43,8 @@ pub(super) struct View {
     client_headers: HeaderMap,
     /// The client takes trailers: HTTP/2, or HTTP/1.1 with `TE: trailers`.
     trailers: bool,
+    /// The view's arm in the experiment, and the experiment cookie to set.
+    exposure: super::experiment::Exposure,
 }
 
 /// Serves a listing page for `category`.
@@ -71,6 +74,12 @@ pub async fn serve(
     if let Err(reason) = rewritable(state, &resp, page) {
         return Ok(finish(state, &view, resp, Verdict::Native(reason)));
     }
+    if view.exposure.holdout() {
+        return Ok(finish(state, &view, resp, Verdict::Native(Reason::Holdout)));
+    }
+    if view.exposure.shadow() {
+        return Ok(shadow::serve(state, &view, resp, page, pending));
+    }
     if state.config.listen.stream_listings {
         return Ok(stream::page(state, &view, resp, page, pending));
     }
@@ -97,6 +106,7 @@ async fn bot_page(
         https: false,
         client_headers: HeaderMap::new(),
         trailers: false,
+        exposure: Default::default(),
     };
     let resp = super::passthrough::forward(state, ctx, req).await?;
     Ok(finish(state, &view, resp, Verdict::Native(Reason::Bot)))
@@ -115,13 +125,19 @@ fn begin(
     for value in req.headers().get_all(header::ACCEPT_ENCODING) {
         client_headers.append(header::ACCEPT_ENCODING, value.clone());
     }
+    let https = crate::kit::headers::forwarded_https(req.headers());
+    let exposure = match pending {
+        Some(_) => super::experiment::expose(state, &shopper, req.headers(), https),
+        None => Default::default(),
+    };
     let view = View {
         shopper: Some(shopper),
         report: pending.is_some(),
         deadline: ctx.started + state.ranking.budget(),
-        https: crate::kit::headers::forwarded_https(req.headers()),
+        https,
         client_headers,
         trailers: takes_trailers(req),
+        exposure,
     };
     (view, pending)
 }

@@ -8,9 +8,11 @@
 //! themselves.
 //!
 //! May depend on: `app`, `origin`, `endpoints`, `kit`, `config`, `identity`, `ranking`,
-//! `rewrite`, `metrics`, `telemetry`. Only `server` calls in.
+//! `rewrite`, `experiment`, `metrics`, `telemetry`. The experiment's part in the flows (a
+//! listing view's arm, goals on passthrough requests) is in `experiment`. Only `server` calls in.
 
 mod error;
+mod experiment;
 mod listing;
 mod passthrough;
 
@@ -93,7 +95,7 @@ pub async fn handle(
             listing::serve(&state, &ctx, req, page, &category).await
         }
         Target::Endpoint => Ok(crate::endpoints::serve(&state.services(), &ctx, req).await),
-        Target::Passthrough => passthrough::forward(&state, &ctx, req).await,
+        Target::Passthrough => experiment::passthrough(&state, &ctx, req).await,
     };
     let mut response = result.unwrap_or_else(|e| {
         tracing::warn!(
@@ -117,12 +119,17 @@ fn observe(state: Arc<AppState>, ctx: RequestContext, response: Response<Body>) 
     let status = response.status();
     let (parts, body) = response.into_parts();
     let verdict = parts.extensions.get::<VerdictCell>().cloned();
+    let arm = parts.extensions.get::<experiment::ArmTag>().copied();
     let on_done = move |transfer: Transfer| {
         let verdict = verdict.and_then(|cell| cell.get());
         let elapsed = ctx.started.elapsed();
         let m = &state.metrics;
         m.inflight_requests.dec();
         m.request_done(ctx.route, status, elapsed);
+        if let Some(experiment::ArmTag(arm)) = arm {
+            let outcome = verdict.map_or("aborted", Verdict::outcome_label);
+            m.experiment.view(arm.label(), outcome);
+        }
         tracing::info!(
             target: "reshelf::access",
             method = %ctx.method,

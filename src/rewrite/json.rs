@@ -108,6 +108,18 @@ pub fn reorder<'a>(input: &'a [u8], rules: &JsonRules, ranking: &Ranking) -> Rew
     }
 }
 
+/// The product ids of the listing's items in `input`, in order (`None`: an item without a
+/// readable id, which keeps its slot), as [`reorder`] sees them. `Err` carries the reason a
+/// rewrite would give.
+pub fn item_ids(input: &[u8], rules: &JsonRules) -> Result<Vec<Option<String>>, Unchanged> {
+    let items = scan::items(input, &rules.path, &rules.product_id)
+        .map_err(|e| Unchanged::NotListing(e.to_string()))?;
+    Ok(items
+        .iter()
+        .map(|item| item.id.as_deref().map(str::to_owned))
+        .collect())
+}
+
 /// `input` with item `order[slot]` written where item `slot` was; the bytes between items stay.
 fn splice(input: &[u8], items: &[scan::Item<'_>], order: &[usize]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());

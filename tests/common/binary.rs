@@ -30,6 +30,11 @@ impl Drop for Proc {
 impl Proc {
     /// `reshelf serve` with `config` (text) and the test token; returns once it listens.
     pub async fn serve(config: &str, rust_log: &str) -> Proc {
+        Self::serve_with_env(config, rust_log, &[]).await
+    }
+
+    /// As [`Proc::serve`], with more environment variables.
+    pub async fn serve_with_env(config: &str, rust_log: &str, env: &[(&str, &str)]) -> Proc {
         let dir = tempfile::tempdir().unwrap();
         let config_path = dir.path().join("reshelf.toml");
         std::fs::write(&config_path, config).unwrap();
@@ -38,6 +43,7 @@ impl Proc {
             .arg(&config_path)
             .env("FASHIONAI_APP_TOKEN", TEST_TOKEN)
             .env("RUST_LOG", rust_log)
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()

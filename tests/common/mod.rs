@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod binary;
+pub mod experiment;
 pub mod fetch;
 pub mod origin;
 pub mod scripted;

@@ -93,6 +93,7 @@ pub(super) fn finish(
         let cell = VerdictCell::default();
         cell.set(verdict);
         resp.extensions_mut().insert(cell);
+        view.exposure.tag(resp.extensions_mut());
     }
     resp
 }
@@ -121,6 +122,7 @@ pub(super) fn private_page(state: &AppState, view: &View, headers: &mut HeaderMa
     headers.remove(header::EXPIRES);
     append_vary(headers, "Cookie");
     identity::set_cookie_if_minted(headers, shopper, &state.config.identity, view.https);
+    view.exposure.apply(state, headers);
 }
 
 /// Every 200 listing page may differ per shopper; an origin error page does not.

@@ -64,6 +64,7 @@ pub(super) fn page(
     private_page(state, view, &mut parts.headers);
     let cell = VerdictCell::default();
     parts.extensions.insert(cell.clone());
+    view.exposure.tag(&mut parts.extensions);
     let engine =
         super::engines::for_page(&page.format, charset_of(&parts.headers).as_deref(), limit);
     let report = Report::new(state.metrics.clone(), cell, trailer);
