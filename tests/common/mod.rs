@@ -5,6 +5,7 @@ pub mod api;
 pub mod binary;
 pub mod fetch;
 pub mod origin;
+pub mod raw;
 pub mod scripted;
 pub mod shop;
 pub mod wire;
