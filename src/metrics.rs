@@ -28,7 +28,9 @@ const LATENCY_BUCKETS: &[f64] = &[
 #[derive(Clone)]
 pub struct Metrics {
     registry: Registry,
-    /// `route` = passthrough | listing | endpoint; `status_class` = 1xx..5xx.
+    /// `route` = passthrough | listing | endpoint; `status_class` = 1xx..5xx, or `none` when
+    /// the client left before the response head; `complete` = whether the body reached the
+    /// client whole.
     pub requests: IntCounterVec,
     pub request_duration: HistogramVec,
     pub origin_duration: HistogramVec,
@@ -58,6 +60,16 @@ pub struct Metrics {
     pub inflight_requests: IntGauge,
     /// `reshelf_experiment_*` (see [`experiment`]).
     pub experiment: experiment::ExperimentMetrics,
+    /// `listener` = public | admin.
+    pub connections_open: IntGaugeVec,
+    pub connections_max: IntGaugeVec,
+    /// Connections answered 503 because the listener's budget was full, by `listener`.
+    pub connections_refused: IntCounterVec,
+    /// `kind` = head | idle | send.
+    pub connection_timeouts: IntCounterVec,
+    pub accept_errors: IntCounterVec,
+    /// The soft `nofile` limit in force (after raising it to the hard limit).
+    pub open_files_limit: IntGauge,
     build_info: IntGaugeVec,
 }
 
@@ -87,12 +99,20 @@ impl Metrics {
                 .expect("unique metric");
             g
         };
+        let gauge_vec = |name: &str, help: &str, labels: &[&str]| {
+            let g = IntGaugeVec::new(Opts::new(name, help), labels).expect("valid metric");
+            registry
+                .register(Box::new(g.clone()))
+                .expect("unique metric");
+            g
+        };
         let coverage_buckets = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0];
         let metrics = Metrics {
             requests: counter(
                 "reshelf_requests_total",
-                "Requests on the public listener by route kind and status class.",
-                &["route", "status_class"],
+                "Requests on the public listener by route kind, status class and whether the \
+                 response reached the client whole.",
+                &["route", "status_class", "complete"],
             ),
             request_duration: histogram(
                 "reshelf_request_duration_seconds",
@@ -200,6 +220,36 @@ impl Metrics {
                 "reshelf_inflight_requests",
                 "Requests being served on the public listener.",
             ),
+            connections_open: gauge_vec(
+                "reshelf_connections_open",
+                "Connections being served, by listener.",
+                &["listener"],
+            ),
+            connections_max: gauge_vec(
+                "reshelf_connections_max",
+                "The connection budget of each listener.",
+                &["listener"],
+            ),
+            connections_refused: counter(
+                "reshelf_connections_refused_total",
+                "Connections refused with 503 because the listener's budget was full.",
+                &["listener"],
+            ),
+            connection_timeouts: counter(
+                "reshelf_connection_timeouts_total",
+                "Connections closed by a timeout: head (request head too slow), idle \
+                 (keep-alive idle), send (client stopped reading).",
+                &["kind"],
+            ),
+            accept_errors: counter(
+                "reshelf_accept_errors_total",
+                "accept() failures (out of file descriptors, ...), by listener.",
+                &["listener"],
+            ),
+            open_files_limit: gauge(
+                "reshelf_open_files_limit",
+                "The soft nofile limit in force after raising it to the hard limit.",
+            ),
             build_info: {
                 let g = IntGaugeVec::new(
                     Opts::new("reshelf_build_info", "Build information; always 1."),
@@ -236,10 +286,19 @@ impl Metrics {
             .inc();
     }
 
-    /// One public request done: its status class and whole duration.
-    pub fn request_done(&self, route: RouteKind, status: http::StatusCode, elapsed: Duration) {
+    /// One public request done: its status class (`None`: the client left before the
+    /// response head), whether the body reached the client whole, and its whole duration.
+    pub fn request_done(
+        &self,
+        route: RouteKind,
+        status: Option<http::StatusCode>,
+        complete: bool,
+        elapsed: Duration,
+    ) {
+        let class = status.map_or("none", status_class);
+        let complete = if complete { "true" } else { "false" };
         self.requests
-            .with_label_values(&[route.label(), status_class(status)])
+            .with_label_values(&[route.label(), class, complete])
             .inc();
         self.request_duration
             .with_label_values(&[route.label()])

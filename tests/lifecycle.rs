@@ -90,7 +90,9 @@ async fn admin_listener_serves_health_readiness_and_metrics() {
     assert_eq!(metrics.status(), 200);
     let text = metrics.text().await.unwrap();
     assert!(
-        text.contains(r#"reshelf_requests_total{route="passthrough",status_class="2xx"} 1"#),
+        text.contains(
+            r#"reshelf_requests_total{complete="true",route="passthrough",status_class="2xx"} 1"#
+        ),
         "{text}"
     );
     assert!(

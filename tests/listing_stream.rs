@@ -200,6 +200,17 @@ async fn an_origin_reset_after_the_head_aborts_the_shopper_s_response() {
             !metrics.contains("outcome=\"personalized\""),
             "cut at {cut}"
         );
+        // The request metrics tell the same: a 2xx head, a body that did not arrive whole.
+        assert!(
+            metrics.contains(
+                r#"reshelf_requests_total{complete="false",route="listing",status_class="2xx"} 2"#
+            ),
+            "cut at {cut}:\n{metrics}"
+        );
+        assert!(
+            !metrics.contains(r#"reshelf_requests_total{complete="true""#),
+            "cut at {cut}:\n{metrics}"
+        );
         proxy.shutdown().await;
     }
 }

@@ -31,7 +31,9 @@ DRAIN_GRACE_SECONDS = 10
 # The config keys of the README's "Config reference". reshelf rejects unknown keys at start
 # (deny_unknown_fields), so a key outside these would fail the rollout.
 CONFIG_KEYS = {
-    "listen": {"public", "admin", "debug_header", "stream_listings"},
+    "listen": {"public", "admin", "debug_header", "stream_listings", "request_head_timeout_ms",
+               "idle_timeout_ms", "send_timeout_ms", "h2_keepalive_interval_ms",
+               "h2_keepalive_timeout_ms", "max_connections", "connection_wait_ms"},
     "origin": {"url", "connect_timeout_ms", "timeout_ms", "max_rewrite_bytes"},
     "fashionai": {"base_url", "token_env", "recommendation_path", "timeout_ms", "search_path",
                   "profile_path"},
@@ -47,7 +49,15 @@ PAGE_KEYS = {"path", "id_query", "format", "tiles", "product_id", "product_id_pa
              "companions", "slot_classes", "slot_attributes", "array"}
 DEFAULTS = {"public": "0.0.0.0:8080", "admin": "127.0.0.1:9100",
             "fashionai_token": "FASHIONAI_APP_TOKEN", "admin_token": "RESHELF_ADMIN_TOKEN",
-            "fashionai_timeout_ms": 120, "session_cookie": "reshelf_sid"}
+            "fashionai_timeout_ms": 120, "session_cookie": "reshelf_sid",
+            "cache_max_bytes": 268435456}
+# Memory a connection costs (BENCHMARKS.md "Connections": RSS with the burst's connections open,
+# less idle RSS, per connection, rounded up), and the socket buffers the kernel charges to the
+# pod's memory cgroup for it and its origin connection while they carry data.
+PER_CONNECTION_BYTES = 32 * 1024
+PER_CONNECTION_KERNEL_BYTES = 32 * 1024
+# reshelf's RSS idle after start, plus listing bodies in flight, rounded up.
+BASE_RSS_BYTES = 96 * 2**20
 
 problems: list[str] = []
 
@@ -339,6 +349,29 @@ def check_dockerfile(ports: dict) -> None:
         problem("Dockerfile", f"EXPOSE {sorted(exposed)} differs from the containerPorts {sorted(ports.values())}")
 
 
+def check_connection_budget(cfg: dict, container: dict) -> None:
+    """In a container the nofile limit is the runtime's (often 1048576), so a budget derived
+    from it would be far beyond the memory limit: the ConfigMap must set max_connections, and
+    the memory limit must hold that many connections beside the ranking cache."""
+    where = "configmap.yaml reshelf.toml"
+    listen = cfg.get("listen", {})
+    max_connections = listen.get("max_connections", 0)
+    if not max_connections:
+        problem(where, "listen.max_connections is not set: in a container the budget derived from "
+                       "the runtime's nofile limit would exceed the memory limit")
+        return
+    limit = container.get("resources", {}).get("limits", {}).get("memory")
+    if limit is None:
+        return
+    cache = cfg.get("cache", {}).get("max_bytes", DEFAULTS["cache_max_bytes"])
+    need = BASE_RSS_BYTES + cache + max_connections * (PER_CONNECTION_BYTES + PER_CONNECTION_KERNEL_BYTES)
+    if need > quantity(limit):
+        problem("deployment", f"memory limit {limit} < {need / 2**20:.0f} MiB: base "
+                              f"{BASE_RSS_BYTES / 2**20:.0f} MiB + cache {cache / 2**20:.0f} MiB + "
+                              f"{max_connections} connections x "
+                              f"{(PER_CONNECTION_BYTES + PER_CONNECTION_KERNEL_BYTES) / 1024:.0f} KiB")
+
+
 def check_budget_alert(cfg: dict) -> None:
     """The ranking-latency alert's threshold must stay under the configured budget."""
     budget = cfg.get("fashionai", {}).get("timeout_ms", DEFAULTS["fashionai_timeout_ms"]) / 1000
@@ -364,6 +397,7 @@ def main() -> int:
         check_scaling(by_kind, dep, pod_labels)
         check_dockerfile(ports)
         check_budget_alert(cfg)
+        check_connection_budget(cfg, container)
         session = cfg.get("identity", {}).get("session_cookie", DEFAULTS["session_cookie"])
         ingress_text = (K8S / "ingress.example.yaml").read_text()
         if f"$cookie_{session}" not in ingress_text:

@@ -48,7 +48,7 @@ pub use endpoints::Endpoints;
 pub use env::{EnvLookup, Secret};
 pub use fashionai::FashionAi;
 pub use identity::Identity;
-pub use listen::Listen;
+pub use listen::{Connections, Listen};
 pub use log::{Log, LogFormat};
 pub use origin::Origin;
 pub use pages::{Page, PageFormat};

@@ -34,6 +34,26 @@ pub struct RawListen {
     pub debug_header: bool,
     /// Stream listing pages, holding only the listing region. Default `true`.
     pub stream_listings: bool,
+    /// A request head (the first request's from accept, a later one's from its first byte)
+    /// must arrive whole within this, milliseconds. Default 10000.
+    pub request_head_timeout_ms: u64,
+    /// A keep-alive connection idle between requests is closed after this, milliseconds.
+    /// Default 60000.
+    pub idle_timeout_ms: u64,
+    /// A response write that makes no progress for this long (the client stopped reading)
+    /// drops the connection, milliseconds. Default 60000.
+    pub send_timeout_ms: u64,
+    /// HTTP/2 PING interval for dead-peer detection, milliseconds; 0 = off. Default 30000.
+    pub h2_keepalive_interval_ms: u64,
+    /// How long an HTTP/2 PING may go unanswered before the connection is closed,
+    /// milliseconds. Default 10000.
+    pub h2_keepalive_timeout_ms: u64,
+    /// Open connections on the public listener; 0 = derived from the file-descriptor budget
+    /// at start. Default 0.
+    pub max_connections: u64,
+    /// How long a connection past `max_connections` waits for a free slot before it is
+    /// refused with 503, milliseconds. Default 500.
+    pub connection_wait_ms: u64,
 }
 
 impl Default for RawListen {
@@ -43,6 +63,13 @@ impl Default for RawListen {
             admin: "127.0.0.1:9100".into(),
             debug_header: true,
             stream_listings: true,
+            request_head_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            send_timeout_ms: 60_000,
+            h2_keepalive_interval_ms: 30_000,
+            h2_keepalive_timeout_ms: 10_000,
+            max_connections: 0,
+            connection_wait_ms: 500,
         }
     }
 }

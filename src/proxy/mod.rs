@@ -90,6 +90,12 @@ pub async fn handle(
         started: Instant::now(),
     };
     state.metrics.inflight_requests.inc();
+    // Records the request even when the client leaves before the response head (hyper then
+    // drops this future): counted with `status_class="none"` and `complete="false"`.
+    let mut pending = Unanswered(Some(Finish {
+        state: state.clone(),
+        ctx: ctx.clone(),
+    }));
     let result = match target {
         Target::Listing { page, category } => {
             listing::serve(&state, &ctx, req, page, &category).await
@@ -110,22 +116,32 @@ pub async fn handle(
     response
         .headers_mut()
         .insert(headers::X_REQUEST_ID, ctx.request_id.clone());
-    Ok(observe(state, ctx, response))
+    let finish = pending.0.take().expect("taken once, here");
+    Ok(observe(finish, response))
 }
 
-/// Wraps the response body so that, once it is sent (or the client goes away), the access log
-/// line is written and the request metrics recorded.
-fn observe(state: Arc<AppState>, ctx: RequestContext, response: Response<Body>) -> Response<Body> {
-    let status = response.status();
-    let (parts, body) = response.into_parts();
-    let verdict = parts.extensions.get::<VerdictCell>().cloned();
-    let arm = parts.extensions.get::<experiment::ArmTag>().copied();
-    let on_done = move |transfer: Transfer| {
-        let verdict = verdict.and_then(|cell| cell.get());
+/// What is recorded once a request is over: the in-flight gauge, the request metrics and the
+/// access log line.
+struct Finish {
+    state: Arc<AppState>,
+    ctx: RequestContext,
+}
+
+impl Finish {
+    /// `status` is `None` when no response head was sent.
+    /// `arm`: the experiment arm of a listing view, whose outcome the experiment counts.
+    fn record(
+        self,
+        status: Option<http::StatusCode>,
+        verdict: Option<Verdict>,
+        arm: Option<experiment::ArmTag>,
+        transfer: Transfer,
+    ) {
+        let Finish { state, ctx } = self;
         let elapsed = ctx.started.elapsed();
         let m = &state.metrics;
         m.inflight_requests.dec();
-        m.request_done(ctx.route, status, elapsed);
+        m.request_done(ctx.route, status, transfer.complete, elapsed);
         if let Some(experiment::ArmTag(arm)) = arm {
             let outcome = verdict.map_or("aborted", Verdict::outcome_label);
             m.experiment.view(arm.label(), outcome);
@@ -134,7 +150,7 @@ fn observe(state: Arc<AppState>, ctx: RequestContext, response: Response<Body>) 
             target: "reshelf::access",
             method = %ctx.method,
             path = %ctx.path,
-            status = status.as_u16(),
+            status = status.map(|s| s.as_u16()),
             duration_ms = elapsed.as_secs_f64() * 1000.0,
             bytes = transfer.bytes,
             complete = transfer.complete,
@@ -143,6 +159,35 @@ fn observe(state: Arc<AppState>, ctx: RequestContext, response: Response<Body>) 
             reason = verdict.map(Verdict::reason_label),
             request_id = ctx.request_id_str(),
         );
+    }
+}
+
+/// A request whose handler has not answered yet; dropped with it, it records the request as
+/// unanswered.
+struct Unanswered(Option<Finish>);
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if let Some(finish) = self.0.take() {
+            let gone = Transfer {
+                bytes: 0,
+                complete: false,
+            };
+            finish.record(None, None, None, gone);
+        }
+    }
+}
+
+/// Wraps the response body so that, once it is sent (or the client goes away), the access log
+/// line is written and the request metrics recorded.
+fn observe(finish: Finish, response: Response<Body>) -> Response<Body> {
+    let status = response.status();
+    let (parts, body) = response.into_parts();
+    let verdict = parts.extensions.get::<VerdictCell>().cloned();
+    let arm = parts.extensions.get::<experiment::ArmTag>().copied();
+    let on_done = move |transfer: Transfer| {
+        let verdict = verdict.and_then(|cell| cell.get());
+        finish.record(Some(status), verdict, arm, transfer);
     };
     Response::from_parts(parts, body::boxed(ObservedBody::new(body, on_done)))
 }

@@ -1,21 +1,70 @@
 //! The accept loop shared by the public and admin listeners: HTTP/1.1 and HTTP/2 (h2c prior
-//! knowledge) with upgrades, and a graceful drain on shutdown. Request bodies become the
-//! crate's own [`Body`] here, at the edge, so every handler can be called without a socket.
+//! knowledge) with upgrades, each listener with its own connection budget, the connection
+//! timeouts, and a graceful drain on shutdown. Request bodies become the crate's own [`Body`]
+//! here, at the edge, so every handler can be called without a socket.
+//!
+//! Budget: a connection is served when one of `max_connections` slots is free; otherwise it
+//! waits up to `wait` for one and is then refused with a 503 ([`conn::refuse`]). At most
+//! `waiting_room` connections wait or are being refused at once; past that the loop stops
+//! accepting until one leaves, so the sockets reshelf holds never exceed the budget.
+//!
+//! May depend on `kit`, `config` and `metrics`, and on `server::conn` and `server::io`.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response};
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
+use super::conn::{self, Activity, Expired};
+use super::io::Watched;
+use crate::config::Connections;
 use crate::kit::body::{boxed, Body};
+use crate::metrics::Metrics;
+
+/// HTTP/2 streams one connection may have open at once (Envoy's edge guidance; nginx's
+/// default is 128). Each may hold an origin connection.
+const H2_MAX_CONCURRENT_STREAMS: u32 = 100;
+
+/// How a listener treats its connections.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub limits: Connections,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// Connections that may wait for a slot or be answering their refusal at once.
+    pub waiting_room: usize,
+    /// How long a connection past the budget waits for a slot.
+    pub wait: Duration,
+}
+
+/// hyper's own settings: the timer its timeouts need, its header-read timeout, HTTP/2 pings.
+/// hyper starts its header timer whenever it waits for a head (also while a keep-alive
+/// connection is idle), so it is set to idle + head, a backstop behind the watchdog
+/// ([`conn::watchdog`]), which tells the two apart.
+fn builder(limits: &Connections) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.request_head_timeout + limits.idle_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(limits.h2_keepalive_interval)
+        .keep_alive_timeout(limits.h2_keepalive_timeout)
+        .max_concurrent_streams(H2_MAX_CONCURRENT_STREAMS);
+    builder
+}
 
 /// Serves connections from `listener` with `handler` until `shutdown` fires, then stops
 /// accepting and lets open connections finish for at most `grace`.
@@ -23,20 +72,37 @@ pub async fn serve<H, F>(
     name: &'static str,
     listener: TcpListener,
     handler: H,
+    options: Options,
+    metrics: Metrics,
     shutdown: CancellationToken,
     grace: Duration,
 ) where
     H: Fn(SocketAddr, Request<Body>) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
 {
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
+    let builder = Arc::new(builder(&options.limits));
+    let limits = Arc::new(options.limits.clone());
+    let total = options.max_connections.saturating_add(options.waiting_room);
+    let total = total.min(Semaphore::MAX_PERMITS).min(u32::MAX as usize);
+    let slots = Arc::new(Semaphore::new(total));
+    let served = Arc::new(Semaphore::new(options.max_connections.min(total)));
+    // Fired when the grace period is over: connections still open are dropped.
+    let hard = CancellationToken::new();
+    metrics
+        .connections_max
+        .with_label_values(&[name])
+        .set(i64::try_from(options.max_connections).unwrap_or(i64::MAX));
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+            () = shutdown.cancelled() => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(pair) => pair,
                 Err(e) => {
                     // Out of file descriptors or similar: back off instead of spinning.
+                    metrics.accept_errors.with_label_values(&[name]).inc();
                     tracing::warn!(listener = name, error = %e, "accept failed");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
@@ -45,24 +111,130 @@ pub async fn serve<H, F>(
             () = shutdown.cancelled() => break,
         };
         let _ = stream.set_nodelay(true);
-        let handler = handler.clone();
-        let service =
-            service_fn(move |req: Request<hyper::body::Incoming>| handler(peer, req.map(boxed)));
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let conn = graceful.watch(conn);
+        let permit = served.clone().try_acquire_owned().ok();
+        let (served, builder, limits, handler) = (
+            served.clone(),
+            builder.clone(),
+            limits.clone(),
+            handler.clone(),
+        );
+        let (metrics, shutdown, hard) = (metrics.clone(), shutdown.clone(), hard.clone());
+        let wait = options.wait;
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(listener = name, %peer, error = %e, "connection ended with an error");
-            }
+            let _slot = slot;
+            let _permit = match permit {
+                Some(permit) => permit,
+                None => match tokio::time::timeout(wait, served.acquire_owned()).await {
+                    Ok(Ok(permit)) => permit,
+                    _ => {
+                        metrics.connections_refused.with_label_values(&[name]).inc();
+                        conn::refuse(stream).await;
+                        return;
+                    }
+                },
+            };
+            let open = metrics.connections_open.with_label_values(&[name]);
+            open.inc();
+            let conn = Conn {
+                name,
+                peer,
+                limits: &limits,
+                metrics: &metrics,
+            };
+            conn.serve(&builder, stream, handler, &shutdown, &hard)
+                .await;
+            open.dec();
         });
     }
     drop(listener);
-    tokio::select! {
-        () = graceful.shutdown() => tracing::info!(listener = name, "drained"),
-        () = tokio::time::sleep(grace) => {
-            tracing::warn!(listener = name, ?grace, "grace period over; closing remaining connections");
+    let all = u32::try_from(total).unwrap_or(u32::MAX);
+    if tokio::time::timeout(grace, slots.acquire_many(all))
+        .await
+        .is_ok()
+    {
+        tracing::info!(listener = name, "drained");
+    } else {
+        tracing::warn!(
+            listener = name,
+            ?grace,
+            "grace period over; closing remaining connections"
+        );
+        hard.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(1), slots.acquire_many(all)).await;
+    }
+}
+
+/// One served connection.
+struct Conn<'a> {
+    name: &'static str,
+    peer: SocketAddr,
+    limits: &'a Connections,
+    metrics: &'a Metrics,
+}
+
+impl Conn<'_> {
+    /// Runs the connection until it ends, a timeout closes it, or shutdown drains it.
+    async fn serve<H, F>(
+        self,
+        builder: &auto::Builder<TokioExecutor>,
+        stream: TcpStream,
+        handler: H,
+        shutdown: &CancellationToken,
+        hard: &CancellationToken,
+    ) where
+        H: Fn(SocketAddr, Request<Body>) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Result<Response<Body>, Infallible>> + Send + 'static,
+    {
+        let peer = self.peer;
+        let activity = Arc::new(Activity::new());
+        let io = TokioIo::new(Watched::new(
+            stream,
+            activity.clone(),
+            self.limits.send_timeout,
+        ));
+        let service = {
+            let activity = activity.clone();
+            service_fn(move |req: Request<hyper::body::Incoming>| {
+                let in_flight = activity.request_started(req.version());
+                let answer = handler(peer, req.map(boxed));
+                async move {
+                    let response = answer.await?;
+                    Ok::<_, Infallible>(response.map(|body| in_flight.track(body)))
+                }
+            })
+        };
+        let mut conn = pin!(builder.serve_connection_with_upgrades(io, service));
+        let mut watchdog = pin!(conn::watchdog(&activity, self.limits));
+        // After an idle close or at shutdown, the connection finishes what it has.
+        let mut closing = false;
+        let result = loop {
+            tokio::select! {
+                result = conn.as_mut() => break result,
+                expired = watchdog.as_mut(), if !closing => {
+                    self.metrics.connection_timeouts.with_label_values(&[expired.label()]).inc();
+                    match expired {
+                        Expired::Head => return,
+                        Expired::Idle => {
+                            conn.as_mut().graceful_shutdown();
+                            closing = true;
+                        }
+                    }
+                }
+                () = shutdown.cancelled(), if !closing => {
+                    conn.as_mut().graceful_shutdown();
+                    closing = true;
+                }
+                () = hard.cancelled() => return,
+            }
+        };
+        if activity.did_send_time_out() {
+            self.metrics
+                .connection_timeouts
+                .with_label_values(&["send"])
+                .inc();
+        }
+        if let Err(e) = result {
+            tracing::debug!(listener = self.name, %peer, error = %e, "connection ended with an error");
         }
     }
 }

@@ -2,9 +2,17 @@
 //! exit. The public listener serves [`crate::proxy::handle`], the admin listener
 //! [`crate::admin::handle`], both with the live [`AppState`] (swapped on reload).
 //!
-//! May depend on: `proxy`, `admin`, `app`, `config`, `metrics`. `cli` and `demo` call in.
+//! At start the soft `nofile` limit is raised to the hard limit and the public listener's
+//! connection budget derived from it ([`budget`]); the admin listener has a small budget of
+//! its own, so probes and scrapes are answered while the public side is saturated.
+//!
+//! May depend on: `proxy`, `admin`, `app`, `config`, `metrics`, `kit`. `cli` and `demo` call
+//! in.
 
 mod accept;
+pub mod budget;
+mod conn;
+mod io;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +25,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::AppState;
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Connections};
 use crate::metrics::Metrics;
 use crate::RunError;
 
@@ -55,8 +63,12 @@ impl Running {
         let current = self.live.load_full();
         if config.listen.public != current.config.listen.public
             || config.listen.admin != current.config.listen.admin
+            || config.listen.connections != current.config.listen.connections
         {
-            tracing::warn!("listen addresses changed; they take effect on restart");
+            tracing::warn!(
+                "listen addresses, timeouts or connection budget changed; they take effect on \
+                 restart"
+            );
         }
         let next = current.reloaded(Arc::new(config))?;
         self.live.store(Arc::new(next));
@@ -90,9 +102,18 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
     };
     let public_addr = local(&public, "public", config.listen.public)?;
     let admin_addr = local(&admin, "admin", config.listen.admin)?;
+    let metrics = Metrics::new();
+    let limits = config.listen.connections.clone();
+    let public_options = public_budget(&limits, &metrics);
+    let admin_options = accept::Options {
+        limits: limits.clone(),
+        max_connections: budget::ADMIN_MAX_CONNECTIONS,
+        waiting_room: budget::ADMIN_WAITING_ROOM,
+        wait: Duration::ZERO,
+    };
     let live = Arc::new(ArcSwap::from_pointee(AppState::new(
         config,
-        Metrics::new(),
+        metrics.clone(),
     )?));
     let shutdown = CancellationToken::new();
 
@@ -101,6 +122,8 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
         "public",
         public,
         move |peer, req| crate::proxy::handle(public_state.load_full(), peer, req),
+        public_options,
+        metrics.clone(),
         shutdown.clone(),
         SHUTDOWN_GRACE,
     ));
@@ -109,6 +132,8 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
         "admin",
         admin,
         move |_peer, req| crate::admin::handle(admin_state.load_full(), req),
+        admin_options,
+        metrics,
         shutdown.clone(),
         SHUTDOWN_GRACE,
     ));
@@ -119,6 +144,42 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
         tasks: vec![public_task, admin_task],
         live,
     })
+}
+
+/// Raises `nofile`, derives the public listener's budget from it (or takes
+/// `listen.max_connections`), and logs the budget.
+fn public_budget(limits: &Connections, metrics: &Metrics) -> accept::Options {
+    let fds = budget::raise_nofile();
+    let b = budget::connection_budget(fds.nofile, limits.max_connections);
+    metrics.open_files_limit.set(
+        fds.nofile
+            .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX)),
+    );
+    tracing::info!(
+        nofile = fds.nofile,
+        raised_from = fds.raised_from,
+        max_connections = b.max_connections,
+        waiting_room = b.waiting_room,
+        admin_max_connections = budget::ADMIN_MAX_CONNECTIONS,
+        "file-descriptor budget"
+    );
+    if b.max_connections > b.derived {
+        tracing::warn!(
+            nofile = fds.nofile,
+            max_connections = b.max_connections,
+            fits = b.derived,
+            "listen.max_connections is more than the nofile limit leaves room for (each \
+             connection may also hold an origin connection): raise the limit (LimitNOFILE, \
+             ulimit -n) or lower max_connections, or connections will fail with \
+             \"Too many open files\""
+        );
+    }
+    accept::Options {
+        limits: limits.clone(),
+        max_connections: b.max_connections,
+        waiting_room: b.waiting_room,
+        wait: limits.connection_wait,
+    }
 }
 
 /// `reshelf serve` (the caller sets up logging): serves until SIGTERM or SIGINT, then drains.

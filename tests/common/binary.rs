@@ -30,15 +30,41 @@ impl Drop for Proc {
 impl Proc {
     /// `reshelf serve` with `config` (text) and the test token; returns once it listens.
     pub async fn serve(config: &str, rust_log: &str) -> Proc {
-        Self::serve_with_env(config, rust_log, &[]).await
+        Self::start(config, rust_log, None, &[]).await
     }
 
     /// As [`Proc::serve`], with more environment variables.
     pub async fn serve_with_env(config: &str, rust_log: &str, env: &[(&str, &str)]) -> Proc {
+        Self::start(config, rust_log, None, env).await
+    }
+
+    /// As [`Proc::serve`], under a `nofile` limit of `nofile` (soft and hard), set by the
+    /// `ulimit -n` of a `sh` that then execs reshelf.
+    pub async fn serve_with_nofile(config: &str, rust_log: &str, nofile: u32) -> Proc {
+        Self::start(config, rust_log, Some(nofile), &[]).await
+    }
+
+    async fn start(
+        config: &str,
+        rust_log: &str,
+        nofile: Option<u32>,
+        env: &[(&str, &str)],
+    ) -> Proc {
         let dir = tempfile::tempdir().unwrap();
         let config_path = dir.path().join("reshelf.toml");
         std::fs::write(&config_path, config).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reshelf"))
+        let binary = env!("CARGO_BIN_EXE_reshelf");
+        let mut command = match nofile {
+            None => Command::new(binary),
+            Some(n) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                    .arg(binary);
+                sh
+            }
+        };
+        let mut child = command
             .args(["serve", "--config"])
             .arg(&config_path)
             .env("FASHIONAI_APP_TOKEN", TEST_TOKEN)

@@ -6,6 +6,7 @@ pub mod binary;
 pub mod experiment;
 pub mod fetch;
 pub mod origin;
+pub mod raw;
 pub mod scripted;
 pub mod shop;
 pub mod wire;
