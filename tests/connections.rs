@@ -239,3 +239,17 @@ async fn a_client_that_stops_reading_is_dropped_and_its_response_counted_incompl
     }
     proxy.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_request_head_over_64_kib_is_refused_with_431() {
+    let origin = ok_origin().await;
+    let proxy = proxy(&origin, "").await;
+    let mut s = TcpStream::connect(proxy.public_addr()).await.unwrap();
+    let big = "c".repeat(70 * 1024);
+    let head = format!("GET / HTTP/1.1\r\nHost: shop\r\nCookie: {big}\r\n\r\n");
+    // reshelf may answer and close before reading all of it.
+    let _ = s.write_all(head.as_bytes()).await;
+    let resp = within("431", raw::read_response(&mut s)).await.unwrap();
+    assert_eq!(resp.status, 431, "{resp:?}");
+    proxy.shutdown().await;
+}

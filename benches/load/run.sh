@@ -112,9 +112,17 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 [ -f "$FIXTURES/$LISTING_FILE" ] || die "$FIXTURES/$LISTING_FILE not found (run beside ../shared)"
 
-log "building reshelf (release)"
-(cd "$ROOT" && cargo build --release --quiet --bin reshelf)
-RESHELF=$ROOT/target/release/reshelf
+# RESHELF_BIN: a reshelf binary to measure instead of building this tree's (e.g. another
+# commit's, for a before/after comparison in one run).
+if [ -n "${RESHELF_BIN:-}" ]; then
+    RESHELF=$RESHELF_BIN
+else
+    log "building reshelf (release)"
+    (cd "$ROOT" && cargo build --release --quiet --bin reshelf)
+    RESHELF=${CARGO_TARGET_DIR:-$ROOT/target}/release/reshelf
+fi
+# nginx's worker_connections (both nginx servers).
+WORKER_CONNECTIONS=${WORKER_CONNECTIONS:-4096}
 
 # --- processes and cleanup -----------------------------------------------------------------
 TMP=$(mktemp -d /tmp/reshelf-load.XXXXXX)
@@ -172,7 +180,7 @@ fill() { # fill TEMPLATE OUTPUT: replaces @NAME@ with the value of shell variabl
     local text var
     text=$(<"$1")
     for var in PREFIX DOCROOT ORIGIN_PORT PROXY_PORT RESHELF_PORT ADMIN_PORT SIM_PORT \
-        ORIGIN_WORKERS PROXY_WORKERS PROXY_ACCESS_LOG NGINX_PROXY_BUFFERS; do
+        ORIGIN_WORKERS PROXY_WORKERS PROXY_ACCESS_LOG NGINX_PROXY_BUFFERS WORKER_CONNECTIONS; do
         text=${text//@$var@/${!var:-}}
     done
     printf '%s\n' "$text" >"$2"

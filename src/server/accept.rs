@@ -35,6 +35,12 @@ use crate::metrics::Metrics;
 /// default is 128). Each may hold an origin connection.
 const H2_MAX_CONCURRENT_STREAMS: u32 = 100;
 
+/// hyper's HTTP/1 read and write buffer bound per connection (its default is 408 KiB): a
+/// request head larger than this is refused with 431 (Envoy's default head limit is 60 KiB,
+/// nginx's 4 × 8 KiB), and an upload can no longer grow every connection's read buffer to
+/// 408 KiB and leave it there.
+const H1_MAX_BUF: usize = 64 * 1024;
+
 /// How a listener treats its connections.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -56,7 +62,8 @@ fn builder(limits: &Connections) -> auto::Builder<TokioExecutor> {
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.request_head_timeout + limits.idle_timeout);
+        .header_read_timeout(limits.request_head_timeout + limits.idle_timeout)
+        .max_buf_size(H1_MAX_BUF);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -92,6 +99,13 @@ pub async fn serve<H, F>(
         .connections_max
         .with_label_values(&[name])
         .set(i64::try_from(options.max_connections).unwrap_or(i64::MAX));
+    // Exported from the start (at 0), so that a rate over them never starts from nothing.
+    metrics.connections_open.with_label_values(&[name]);
+    metrics.connections_refused.with_label_values(&[name]);
+    metrics.accept_errors.with_label_values(&[name]);
+    for kind in ["head", "idle", "send"] {
+        metrics.connection_timeouts.with_label_values(&[kind]);
+    }
     loop {
         let slot = tokio::select! {
             slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),

@@ -85,17 +85,32 @@ impl Running {
     }
 }
 
-async fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, RunError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| RunError::Bind { what, addr, source })
+/// The listen backlog: connections the kernel completes for reshelf before it accepts them
+/// (the kernel caps it at `net.core.somaxconn`, 4096 on current kernels). Tokio's default of
+/// 1024 dropped SYNs under a burst of thousands of connections, which clients retry only after
+/// 1 s, then 3 s; nginx is commonly run with the same 4096.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn bind(what: &'static str, addr: SocketAddr) -> Result<TcpListener, RunError> {
+    let err = |source| RunError::Bind { what, addr, source };
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(err)?;
+    // As std's and tokio's own bind: a restart may take the port while old connections of the
+    // previous process linger in TIME_WAIT.
+    socket.set_reuseaddr(true).map_err(err)?;
+    socket.bind(addr).map_err(err)?;
+    socket.listen(LISTEN_BACKLOG).map_err(err)
 }
 
 /// Binds both listeners and starts serving.
 pub async fn start(config: Config) -> Result<Running, RunError> {
     let config = Arc::new(config);
-    let public = bind("public", config.listen.public).await?;
-    let admin = bind("admin", config.listen.admin).await?;
+    let public = bind("public", config.listen.public)?;
+    let admin = bind("admin", config.listen.admin)?;
     let local = |l: &TcpListener, what, addr| {
         l.local_addr()
             .map_err(|source| RunError::Bind { what, addr, source })
