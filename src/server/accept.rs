@@ -219,19 +219,20 @@ impl Conn<'_> {
         };
         let mut conn = pin!(builder.serve_connection_with_upgrades(io, service));
         let mut watchdog = pin!(conn::watchdog(&activity, self.limits));
-        // After an idle close or at shutdown, the connection finishes what it has.
+        // At shutdown, the connection finishes what it has.
         let mut closing = false;
         let result = loop {
             tokio::select! {
                 result = conn.as_mut() => break result,
                 expired = watchdog.as_mut(), if !closing => {
                     self.metrics.connection_timeouts.with_label_values(&[expired.label()]).inc();
+                    // Both close the socket at once: a half-sent head has nothing to answer,
+                    // and an idle connection has no request in flight (hyper's graceful
+                    // shutdown could leave an idle HTTP/1 connection open until the client
+                    // spoke again). A request racing the idle close is the keep-alive race
+                    // every client retries, as with nginx's keepalive_timeout.
                     match expired {
-                        Expired::Head => return,
-                        Expired::Idle => {
-                            conn.as_mut().graceful_shutdown();
-                            closing = true;
-                        }
+                        Expired::Head | Expired::Idle => return,
                     }
                 }
                 () = shutdown.cancelled(), if !closing => {
