@@ -223,6 +223,8 @@ impl Conn<'_> {
         let mut closing = false;
         let result = loop {
             tokio::select! {
+                // The connection first: it is what wakes this task almost every time.
+                biased;
                 result = conn.as_mut() => break result,
                 expired = watchdog.as_mut(), if !closing => {
                     self.metrics.connection_timeouts.with_label_values(&[expired.label()]).inc();
@@ -238,7 +240,7 @@ impl Conn<'_> {
                     conn.as_mut().graceful_shutdown();
                     closing = true;
                 }
-                () = hard.cancelled() => return,
+                () = hard.cancelled(), if closing => return,
             }
         };
         if activity.did_send_time_out() {
