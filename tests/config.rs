@@ -290,6 +290,45 @@ fn listen_addresses_must_parse_and_differ() {
 }
 
 #[test]
+fn listen_connection_keys_have_defaults_and_bounds() {
+    let with = |listen: &str| format!("[listen]\n{listen}\n{MINIMAL}");
+    let cfg = load(&with(""), &with_token()).expect("valid");
+    let c = &cfg.listen.connections;
+    assert_eq!(c.request_head_timeout, Duration::from_secs(10));
+    assert_eq!(c.idle_timeout, Duration::from_secs(60));
+    assert_eq!(c.send_timeout, Duration::from_secs(60));
+    assert_eq!(c.h2_keepalive_interval, Some(Duration::from_secs(30)));
+    assert_eq!(c.h2_keepalive_timeout, Duration::from_secs(10));
+    assert_eq!(
+        c.max_connections, None,
+        "0 = derived from the nofile budget"
+    );
+    assert_eq!(c.connection_wait, Duration::from_millis(500));
+    let off = load(
+        &with("h2_keepalive_interval_ms = 0\nmax_connections = 100"),
+        &with_token(),
+    )
+    .expect("valid");
+    assert_eq!(off.listen.connections.h2_keepalive_interval, None);
+    assert_eq!(off.listen.connections.max_connections, Some(100));
+    // Every bad value is reported, each with its key.
+    let bad = with(
+        "request_head_timeout_ms = 0\nidle_timeout_ms = 50\nsend_timeout_ms = 0\n\
+         h2_keepalive_interval_ms = 10\nconnection_wait_ms = 120000",
+    );
+    assert_eq!(
+        keys(&bad, &with_token()),
+        [
+            "listen.request_head_timeout_ms",
+            "listen.idle_timeout_ms",
+            "listen.send_timeout_ms",
+            "listen.h2_keepalive_interval_ms",
+            "listen.connection_wait_ms",
+        ]
+    );
+}
+
+#[test]
 fn origin_url_rules() {
     let with = |url: &str| MINIMAL.replace("http://127.0.0.1:3000", url);
     let p = problems(&with("https://shop.example"), &with_token());

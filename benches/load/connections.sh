@@ -85,7 +85,15 @@ on() { # on CPU CMD...: CMD pinned to CPU when PIN=1
     local cpu=$1; shift
     if [ "$PIN" = 1 ]; then "${PRIO[@]}" taskset -c "$cpu" "$@"; else "${PRIO[@]}" "$@"; fi
 }
-spawn() { local cpu=$1; shift; (exec > /dev/null 2>&1; on "$cpu" "$@") & LAST_PID=$!; PIDS+=("$LAST_PID"); }
+# spawn CPU CMD...: CMD in the background, exec'd (the PID is its own, which cleanup stops).
+spawn() {
+    local cpu=$1; shift
+    local -a cmd=("$@")
+    [ "$PIN" = 1 ] && cmd=(taskset -c "$cpu" "${cmd[@]}")
+    (exec "${PRIO[@]}" "${cmd[@]}" >/dev/null 2>&1) &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
 
 # shellcheck disable=SC2034 # read by fill through ${!var}
 {

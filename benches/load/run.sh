@@ -451,7 +451,7 @@ done
     echo "## Load run $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
     echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(uname -r)"
-    echo "- wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), $("$NGINX" -v 2>&1 | sed 's/^.*: //'), reshelf $(git -C "$ROOT" rev-parse --short HEAD)"
+    echo "- wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), $("$NGINX" -v 2>&1 | sed 's/^.*: //'), reshelf ${RESHELF_BIN:-$(git -C "$ROOT" rev-parse --short HEAD)}"
     if [ "$PIN" = 1 ]; then
         echo "- pinned (taskset): wrk and simulator on CPU $CPU_CLIENT; nginx proxy_pass (1 worker) and reshelf on CPU $CPU_SERVER; nginx origin (1 worker) on CPU $CPU_ORIGIN"
     else

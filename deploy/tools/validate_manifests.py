@@ -51,10 +51,10 @@ DEFAULTS = {"public": "0.0.0.0:8080", "admin": "127.0.0.1:9100",
             "fashionai_token": "FASHIONAI_APP_TOKEN", "admin_token": "RESHELF_ADMIN_TOKEN",
             "fashionai_timeout_ms": 120, "session_cookie": "reshelf_sid",
             "cache_max_bytes": 268435456}
-# Memory a connection costs (BENCHMARKS.md "Connections": RSS with the burst's connections open,
-# less idle RSS, per connection, rounded up), and the socket buffers the kernel charges to the
-# pod's memory cgroup for it and its origin connection while they carry data.
-PER_CONNECTION_BYTES = 32 * 1024
+# Memory a connection costs (BENCHMARKS.md "Connections": RSS with a burst's connections open,
+# each with its origin connection, less idle RSS, per connection: 69 KiB, rounded up), and the
+# socket buffers the kernel charges to the pod's memory cgroup for the two while they carry data.
+PER_CONNECTION_BYTES = 72 * 1024
 PER_CONNECTION_KERNEL_BYTES = 32 * 1024
 # reshelf's RSS idle after start, plus listing bodies in flight, rounded up.
 BASE_RSS_BYTES = 96 * 2**20

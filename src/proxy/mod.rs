@@ -94,14 +94,20 @@ pub async fn handle(
     // drops this future): counted with `status_class="none"` and `complete="false"`.
     let mut pending = Unanswered(Some(Finish {
         state: state.clone(),
-        ctx: ctx.clone(),
+        ctx,
     }));
+    let ctx = &pending.0.as_ref().expect("set above").ctx;
+    // The listing and endpoint flows are boxed: this future lives in every connection's task
+    // (hyper keeps it inline), and an idle keep-alive connection should not carry the state
+    // of the largest flow.
     let result = match target {
         Target::Listing { page, category } => {
-            listing::serve(&state, &ctx, req, page, &category).await
+            Box::pin(listing::serve(&state, ctx, req, page, &category)).await
         }
-        Target::Endpoint => Ok(crate::endpoints::serve(&state.services(), &ctx, req).await),
-        Target::Passthrough => experiment::passthrough(&state, &ctx, req).await,
+        Target::Endpoint => {
+            Ok(Box::pin(crate::endpoints::serve(&state.services(), ctx, req)).await)
+        }
+        Target::Passthrough => experiment::passthrough(&state, ctx, req).await,
     };
     let mut response = result.unwrap_or_else(|e| {
         tracing::warn!(

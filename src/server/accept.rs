@@ -53,16 +53,19 @@ pub struct Options {
     pub wait: Duration,
 }
 
-/// hyper's own settings: the timer its timeouts need, its header-read timeout, HTTP/2 pings.
-/// hyper starts its header timer whenever it waits for a head (also while a keep-alive
-/// connection is idle), so it is set to idle + head, a backstop behind the watchdog
-/// ([`conn::watchdog`]), which tells the two apart.
+/// hyper's own settings: HTTP/2 pings (they need the timer) and stream limit, the HTTP/1
+/// buffer bound. hyper's HTTP/1 header-read timeout is switched off (with a timer set it
+/// would default to 30 s): it restarts whenever hyper waits for a head, idle keep-alive time
+/// included, so it cannot be a 10 s head bound beside a 60 s idle timeout, hyper-util's
+/// protocol sniffing runs before it without any timer, and it arms and cancels a timer on
+/// every request (8–10 % more CPU per 1 KiB passthrough request under load, BENCHMARKS.md
+/// "Connections"). The watchdog ([`conn::watchdog`]) bounds heads and idle time instead, with
+/// one timer per connection.
 fn builder(limits: &Connections) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.request_head_timeout + limits.idle_timeout)
+        .header_read_timeout(None)
         .max_buf_size(H1_MAX_BUF);
     builder
         .http2()
@@ -223,6 +226,8 @@ impl Conn<'_> {
         let mut closing = false;
         let result = loop {
             tokio::select! {
+                // The connection first: it is what wakes this task almost every time.
+                biased;
                 result = conn.as_mut() => break result,
                 expired = watchdog.as_mut(), if !closing => {
                     self.metrics.connection_timeouts.with_label_values(&[expired.label()]).inc();
@@ -239,7 +244,7 @@ impl Conn<'_> {
                     conn.as_mut().graceful_shutdown();
                     closing = true;
                 }
-                () = hard.cancelled() => return,
+                () = hard.cancelled(), if closing => return,
             }
         };
         if activity.did_send_time_out() {
