@@ -145,7 +145,8 @@ fn html_interleaved(case: &HtmlCase, tiles: &Selector, ranking: &Ranking) {
 /// The page through [`HtmlStream`] in 16 KiB pieces, decided before the first.
 fn html_stream(input: &[u8], rules: &html::HtmlRules, ranking: &Ranking) -> StreamOutcome {
     let mut stream = HtmlStream::new(rules, None, usize::MAX);
-    stream.decide(Some(ranking));
+    // The proxy hands the engine the cache's `Arc`; the clone stands in for that handle.
+    stream.decide(Some(std::sync::Arc::new(ranking.clone())));
     for piece in input.chunks(16 << 10) {
         stream.push(piece);
         black_box(stream.take_ready());

@@ -3,6 +3,8 @@
 //! real pages, in `html_props.rs` on generated listings); early bytes; region bounds from the
 //! tokenizer; several listings; failing open and the memory bound.
 
+use std::sync::Arc;
+
 use reshelf::ranked::Ranking;
 use reshelf::rewrite::html::{self, HtmlRules, HtmlStream, StreamOutcome};
 use reshelf::rewrite::{Outcome, Unchanged};
@@ -35,7 +37,7 @@ pub fn stream_cuts(
     let ends = cuts.iter().copied().chain([input.len()]);
     for (pushes, to) in ends.enumerate() {
         if decide_at == Some(pushes) {
-            stream.decide(ranking);
+            stream.decide(ranking.map(|r| Arc::new(r.clone())));
         }
         stream.push(&input[from..to]);
         from = to;
@@ -43,7 +45,7 @@ pub fn stream_cuts(
         body.extend_from_slice(&stream.take_ready());
     }
     if decide_at.is_some_and(|at| at > cuts.len()) {
-        stream.decide(ranking);
+        stream.decide(ranking.map(|r| Arc::new(r.clone())));
         body.extend_from_slice(&stream.take_ready());
     }
     let (rest, outcome) = stream.finish();
@@ -120,7 +122,7 @@ fn bytes_before_a_listing_go_out_before_the_rest_arrives() {
     assert!(stream.waiting(), "the region is complete and waits");
     assert!(stream.take_ready().is_empty());
     assert!(stream.held() >= end_first - first);
-    stream.decide(Some(&Ranking::new(["c", "e"])));
+    stream.decide(Some(Arc::new(Ranking::new(["c", "e"]))));
     let region = stream.take_ready();
     let expected = "<li data-id=c>C</li><li data-id=a>A</li><li data-id=b>B</li></ul>";
     assert_eq!(
@@ -149,7 +151,7 @@ fn a_waiting_region_holds_what_follows_and_a_second_region_waits_behind_it() {
     assert_eq!(early.len(), first);
     assert!(stream.waiting());
     assert_eq!(stream.held(), input.len() - first);
-    stream.decide(Some(&Ranking::new(["b", "e"])));
+    stream.decide(Some(Arc::new(Ranking::new(["b", "e"]))));
     let (rest, outcome) = stream.finish();
     let body = [&early[..], &rest[..]].concat();
     assert_eq!(
@@ -176,7 +178,7 @@ fn tile_lookalikes_in_scripts_comments_and_attributes_open_no_region() {
         "everything up to the first real tile went out"
     );
     assert!(stream.waiting());
-    stream.decide(Some(&Ranking::new(["b"])));
+    stream.decide(Some(Arc::new(Ranking::new(["b"]))));
     let (rest, outcome) = stream.finish();
     assert_eq!(
         std::str::from_utf8(&[&early[..], &rest[..]].concat()).unwrap(),
@@ -191,7 +193,7 @@ fn a_region_ends_at_its_last_tile_and_releases_with_its_parents_end() {
     let input = "<ul class=g><li data-id=a>A</li><li data-id=b>B</li> <p>not a tile</p> </ul>!";
     let tail = input.find(" <p>").unwrap();
     let mut stream = HtmlStream::new(&r, None, usize::MAX);
-    stream.decide(Some(&Ranking::new(["b"])));
+    stream.decide(Some(Arc::new(Ranking::new(["b"]))));
     stream.push(&input.as_bytes()[..tail + 8]);
     // The last tile is closed but later tiles may still come: nothing of the region yet.
     assert_eq!(&stream.take_ready()[..], b"<ul class=g>");

@@ -2,6 +2,8 @@
 //! chunking and every moment of `decide`; early bytes; the array held, then released; invalid
 //! bodies coming out as they came; the memory bound.
 
+use std::sync::Arc;
+
 use reshelf::ranked::Ranking;
 use reshelf::rewrite::json::{reorder, JsonRules, JsonStream, StreamOutcome};
 use reshelf::rewrite::{Outcome, Stats, Unchanged};
@@ -27,7 +29,7 @@ pub fn stream_cuts(
     let (mut body, mut most, mut from) = (Vec::new(), 0, 0);
     for (pushes, to) in cuts.iter().copied().chain([input.len()]).enumerate() {
         if decide_at == Some(pushes) {
-            stream.decide(ranking);
+            stream.decide(ranking.map(|r| Arc::new(r.clone())));
         }
         stream.push(&input[from..to]);
         from = to;
@@ -35,7 +37,7 @@ pub fn stream_cuts(
         body.extend_from_slice(&stream.take_ready());
     }
     if decide_at.is_some_and(|at| at > cuts.len()) {
-        stream.decide(ranking);
+        stream.decide(ranking.map(|r| Arc::new(r.clone())));
     }
     let (rest, outcome) = stream.finish();
     body.extend_from_slice(&rest);
@@ -106,7 +108,7 @@ fn bytes_before_the_array_go_out_and_the_array_waits_for_the_ranking() {
         "nothing of the array or after it"
     );
     assert!(stream.waiting());
-    stream.decide(Some(&Ranking::new(["b"])));
+    stream.decide(Some(Arc::new(Ranking::new(["b"]))));
     assert_eq!(
         std::str::from_utf8(&stream.take_ready()).unwrap(),
         r#"[{"id": "b"}, {"id": "a"}], "#

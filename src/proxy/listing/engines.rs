@@ -50,7 +50,7 @@ macro_rules! reorder_for {
             }
 
             fn decide(&mut self, ranking: Option<Arc<Ranking>>) {
-                <$engine>::decide(self, ranking.as_deref())
+                <$engine>::decide(self, ranking)
             }
 
             fn take_ready(&mut self) -> Bytes {

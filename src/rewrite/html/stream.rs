@@ -150,13 +150,13 @@ impl HtmlStream {
 
     /// The ranking is decided: `Some` reorders held and later regions by it, `None` leaves
     /// the document as it is from here on. Only the first call counts.
-    pub fn decide(&mut self, ranking: Option<&Ranking>) {
+    pub fn decide(&mut self, ranking: Option<Arc<Ranking>>) {
         if !matches!(self.decision, Decision::Pending) {
             return;
         }
         match ranking {
             Some(ranking) if !ranking.is_empty() => {
-                self.decision = Decision::Rank(Arc::new(ranking.clone()));
+                self.decision = Decision::Rank(ranking);
                 self.advance();
             }
             Some(_) => {

@@ -93,13 +93,13 @@ impl JsonStream {
 
     /// The ranking is decided: `Some` reorders the array by it, `None` leaves the body as it
     /// is. Only the first call counts.
-    pub fn decide(&mut self, ranking: Option<&Ranking>) {
+    pub fn decide(&mut self, ranking: Option<Arc<Ranking>>) {
         if !matches!(self.decision, Decision::Pending) {
             return;
         }
         match ranking {
             Some(ranking) if !ranking.is_empty() => {
-                self.decision = Decision::Rank(Arc::new(ranking.clone()));
+                self.decision = Decision::Rank(ranking);
                 if !self.passthrough {
                     self.run(self.done);
                 }
