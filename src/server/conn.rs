@@ -2,26 +2,21 @@
 //! when it went idle, whether a request head has begun), the watchdog that closes it when a
 //! head is too slow or it sat idle too long (hyper-util's protocol sniffing has no timer, and
 //! hyper's own header timer cannot tell idle time from head time), the response body that
-//! marks a request finished ([`Tracked`]), and the clean refusal of a connection past the
+//! marks a request finished ([`InFlight::track`]), and the clean refusal of a connection past the
 //! budget ([`refuse`]).
 //!
 //! May depend on `kit` (the body type) and `config` (the timeouts); `server::accept` drives it.
 
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
-use http_body::{Body as HttpBody, Frame, SizeHint};
-use pin_project_lite::pin_project;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use crate::config::Connections;
-use crate::kit::body::{Body, BoxError};
+use crate::kit::body::{Body, ObservedBody, Transfer};
 
 /// What a connection is doing, shared by its socket ([`super::io::Watched`]), its requests and
 /// its watchdog. Times are milliseconds since the connection was accepted.
@@ -153,16 +148,13 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// A request in progress on a connection, until its handler answers (then its response body,
-/// [`Tracked`], carries it) or is dropped (the client reset the stream or left).
+/// carries it) or is dropped (the client reset the stream or left).
 pub(super) struct InFlight(Option<Arc<Activity>>);
 
 impl InFlight {
-    /// The response body that ends the request when it is dropped.
-    pub(super) fn track(mut self, body: Body) -> Tracked {
-        Tracked {
-            inner: body,
-            activity: self.0.take(),
-        }
+    /// The response body that ends the request when it ends or is dropped.
+    pub(super) fn track(self, body: Body) -> ObservedBody<impl FnOnce(Transfer)> {
+        ObservedBody::new(body, move |_| drop(self))
     }
 }
 
@@ -171,45 +163,6 @@ impl Drop for InFlight {
         if let Some(activity) = self.0.take() {
             activity.response_done();
         }
-    }
-}
-
-pin_project! {
-    /// A response body that marks its request finished when it is dropped: hyper drops it
-    /// once it is written whole (or the connection ends), so the connection counts as idle
-    /// from then on.
-    pub(super) struct Tracked {
-        #[pin]
-        inner: Body,
-        activity: Option<Arc<Activity>>,
-    }
-
-    impl PinnedDrop for Tracked {
-        fn drop(this: Pin<&mut Self>) {
-            if let Some(activity) = this.project().activity.take() {
-                activity.response_done();
-            }
-        }
-    }
-}
-
-impl HttpBody for Tracked {
-    type Data = Bytes;
-    type Error = BoxError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        self.project().inner.poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
     }
 }
 
