@@ -34,6 +34,15 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The request comes from a crawler (by its `User-Agent`): such requests are in no
+    /// experiment arm and get the native page.
+    pub fn is_bot(&self, headers: &http::HeaderMap) -> bool {
+        headers
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ua| self.bots.is_bot(ua))
+    }
+
     /// The state for a freshly started proxy.
     pub fn new(config: Arc<Config>, metrics: Metrics) -> Result<Self, RunError> {
         let origin = Arc::new(OriginClient::new(&config.origin));

@@ -8,6 +8,7 @@ use base64::Engine;
 use http::header::{self, HeaderMap, HeaderValue};
 
 use crate::config;
+use crate::kit::headers;
 
 /// Longest session or user id accepted, in bytes.
 const MAX_ID_LEN: usize = 128;
@@ -83,15 +84,7 @@ pub fn mint_session_id() -> String {
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
-        .filter(|v| is_sane_id(v))
+    headers::request_cookie(headers, name).filter(|v| is_sane_id(v))
 }
 
 /// Printable ASCII without spaces, quotes or backslashes, 1 to 128 bytes.

@@ -11,8 +11,10 @@
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{HeaderMap, HeaderValue};
 use sha2::Sha256;
+
+use crate::kit::headers;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -84,15 +86,7 @@ impl Journey {
         exp: &str,
         session: &str,
     ) -> Read {
-        let value = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(cookie::Cookie::split_parse)
-            .filter_map(Result::ok)
-            .find(|c| c.name() == name)
-            .map(|c| c.value().to_owned());
-        match value {
+        match headers::request_cookie(headers, name) {
             None => Read::Absent,
             Some(v) => Self::decode(&v, key, exp, session).map_or(Read::Invalid, Read::Valid),
         }

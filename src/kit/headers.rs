@@ -120,6 +120,19 @@ pub fn forwarded_https(headers: &HeaderMap) -> bool {
         })
 }
 
+/// The value of the request cookie `name` (the first one, as browsers send the most specific
+/// path first), read from every `Cookie` header.
+pub fn request_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

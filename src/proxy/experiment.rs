@@ -103,7 +103,7 @@ pub(super) async fn passthrough(
             .collect(),
         _ => Vec::new(),
     };
-    if goals.is_empty() || is_bot(state, req.headers()) {
+    if goals.is_empty() || state.is_bot(req.headers()) {
         return super::passthrough::forward(state, ctx, req).await;
     }
     // Only a session that came with its cookie can have been exposed.
@@ -160,13 +160,6 @@ fn order_value_cents(value: &HeaderValue) -> Option<u64> {
     }
     let v: f64 = text.parse().ok()?;
     (v.is_finite() && (0.0..1e9).contains(&v)).then(|| (v * 100.0).round() as u64)
-}
-
-fn is_bot(state: &AppState, headers: &HeaderMap) -> bool {
-    headers
-        .get(http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ua| state.bots.is_bot(ua))
 }
 
 #[cfg(test)]

@@ -55,7 +55,7 @@ pub async fn serve(
     page: &Page,
     category: &str,
 ) -> Result<Response<Body>, ProxyError> {
-    if is_bot(state, req.headers()) {
+    if state.is_bot(req.headers()) {
         return bot_page(state, ctx, req).await;
     }
     let (view, pending) = begin(state, ctx, &req, category);
@@ -84,13 +84,6 @@ pub async fn serve(
         return Ok(stream::page(state, &view, resp, page, pending));
     }
     buffered::page(state, &view, resp, page, pending).await
-}
-
-fn is_bot(state: &AppState, headers: &HeaderMap) -> bool {
-    headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ua| state.bots.is_bot(ua))
 }
 
 /// Crawlers get the native page as a passthrough: no event, no cookie, caches untouched.
