@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::endpoints::{EndpointState, Services};
 use crate::experiment::Arm;
+use crate::kit::admission::Admission;
 use crate::kit::headers;
 use crate::metrics::Metrics;
 use crate::origin::{Forward, OriginClient};
@@ -31,6 +32,9 @@ pub struct AppState {
     pub bots: Arc<isbot::Bots>,
     /// Rate limits, in-flight bound and caches of the same-origin endpoints.
     pub endpoints: Arc<EndpointState>,
+    /// The bound on public requests in progress (`listen.max_requests`; the server sets it to
+    /// the connection budget when unset). Kept across reloads, like the listeners.
+    pub requests: Arc<Admission>,
 }
 
 impl AppState {
@@ -73,6 +77,9 @@ impl AppState {
             ranking: Arc::new(ranking),
             bots: Arc::new(isbot::Bots::default()),
             endpoints: Arc::new(EndpointState::new(&config.endpoints)),
+            requests: Arc::new(Admission::new(
+                config.listen.connections.max_requests.unwrap_or(usize::MAX),
+            )),
             config,
             metrics,
         })
@@ -101,6 +108,7 @@ impl AppState {
                 Arc::new(EndpointState::new(&config.endpoints))
             },
             metrics: self.metrics.clone(),
+            requests: self.requests.clone(),
             config,
         })
     }

@@ -65,6 +65,8 @@ pub struct Metrics {
     pub connections_max: IntGaugeVec,
     /// Connections answered 503 because the listener's budget was full, by `listener`.
     pub connections_refused: IntCounterVec,
+    /// Requests answered 503 at once under load, by `reason` ([`Shed`]).
+    pub requests_shed: IntCounterVec,
     /// `kind` = head | idle | send.
     pub connection_timeouts: IntCounterVec,
     pub accept_errors: IntCounterVec,
@@ -235,6 +237,13 @@ impl Metrics {
                 "Connections refused with 503 because the listener's budget was full.",
                 &["listener"],
             ),
+            requests_shed: counter(
+                "reshelf_requests_shed_total",
+                "Requests answered 503 with Retry-After under load: requests (listen.max_requests \
+                 in progress), origin-connections (origin.max_connections busy past \
+                 origin.queue_timeout_ms).",
+                &["reason"],
+            ),
             connection_timeouts: counter(
                 "reshelf_connection_timeouts_total",
                 "Connections closed by a timeout: head (request head too slow), idle \
@@ -268,6 +277,10 @@ impl Metrics {
             .build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION")])
             .set(1);
+        // Exported from the start (at 0), so that a rate over them never starts from nothing.
+        for reason in [Shed::Requests, Shed::OriginConnections] {
+            metrics.requests_shed.with_label_values(&[reason.label()]);
+        }
         metrics
     }
 
@@ -305,6 +318,13 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// One request shed under load.
+    pub fn request_shed(&self, reason: Shed) {
+        self.requests_shed
+            .with_label_values(&[reason.label()])
+            .inc();
+    }
+
     /// One origin request answered (or failed, with the `kind` label of its error) after
     /// `elapsed`.
     pub fn origin_answered(&self, route: RouteKind, elapsed: Duration, error: Option<&str>) {
@@ -333,6 +353,25 @@ impl Default for Metrics {
 }
 
 /// `2xx`-style class of a status code, the only status label we export.
+/// Why a request was answered 503 at once instead of being served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shed {
+    /// `listen.max_requests` requests were in progress.
+    Requests,
+    /// Every origin connection (`origin.max_connections`) stayed busy past the queue timeout.
+    OriginConnections,
+}
+
+impl Shed {
+    /// The `reason` label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Shed::Requests => "requests",
+            Shed::OriginConnections => "origin-connections",
+        }
+    }
+}
+
 pub fn status_class(status: http::StatusCode) -> &'static str {
     match status.as_u16() {
         100..=199 => "1xx",

@@ -304,17 +304,19 @@ fn listen_connection_keys_have_defaults_and_bounds() {
         "0 = derived from the nofile budget"
     );
     assert_eq!(c.connection_wait, Duration::from_millis(500));
+    assert_eq!(c.max_requests, None, "0 = the connection budget");
     let off = load(
-        &with("h2_keepalive_interval_ms = 0\nmax_connections = 100"),
+        &with("h2_keepalive_interval_ms = 0\nmax_connections = 100\nmax_requests = 300"),
         &with_token(),
     )
     .expect("valid");
     assert_eq!(off.listen.connections.h2_keepalive_interval, None);
     assert_eq!(off.listen.connections.max_connections, Some(100));
+    assert_eq!(off.listen.connections.max_requests, Some(300));
     // Every bad value is reported, each with its key.
     let bad = with(
         "request_head_timeout_ms = 0\nidle_timeout_ms = 50\nsend_timeout_ms = 0\n\
-         h2_keepalive_interval_ms = 10\nconnection_wait_ms = 120000",
+         h2_keepalive_interval_ms = 10\nconnection_wait_ms = 120000\nmax_requests = 20000000",
     );
     assert_eq!(
         keys(&bad, &with_token()),
@@ -323,8 +325,29 @@ fn listen_connection_keys_have_defaults_and_bounds() {
             "listen.idle_timeout_ms",
             "listen.send_timeout_ms",
             "listen.h2_keepalive_interval_ms",
+            "listen.max_requests",
             "listen.connection_wait_ms",
         ]
+    );
+}
+
+#[test]
+fn origin_shedding_keys_have_defaults_and_bounds() {
+    let cfg = load(MINIMAL, &with_token()).expect("valid");
+    assert_eq!(cfg.origin.max_connections, Some(1024));
+    assert_eq!(cfg.origin.queue_timeout, Duration::from_millis(500));
+    let with = |keys: &str| MINIMAL.replace("[origin]", &format!("[origin]\n{keys}"));
+    let unbounded = load(
+        &with("max_connections = 0\nqueue_timeout_ms = 0"),
+        &with_token(),
+    )
+    .expect("valid");
+    assert_eq!(unbounded.origin.max_connections, None, "0 = no bound");
+    assert_eq!(unbounded.origin.queue_timeout, Duration::ZERO);
+    let bad = with("max_connections = 2000000\nqueue_timeout_ms = 61000");
+    assert_eq!(
+        keys(&bad, &with_token()),
+        ["origin.max_connections", "origin.queue_timeout_ms"]
     );
 }
 

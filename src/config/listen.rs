@@ -48,6 +48,9 @@ pub struct Connections {
     pub max_connections: Option<usize>,
     /// How long a connection past the budget waits for a slot before a 503. Default 500 ms.
     pub connection_wait: Duration,
+    /// Requests in progress at once (HTTP/2 streams included), past which a request gets
+    /// 503 at once; `None` = the connection budget. Default `None`.
+    pub max_requests: Option<usize>,
 }
 
 impl Default for Connections {
@@ -73,6 +76,8 @@ fn connections(raw: &RawListen) -> Connections {
         max_connections: (raw.max_connections > 0)
             .then(|| usize::try_from(raw.max_connections).unwrap_or(usize::MAX)),
         connection_wait: ms(raw.connection_wait_ms),
+        max_requests: (raw.max_requests > 0)
+            .then(|| usize::try_from(raw.max_requests).unwrap_or(usize::MAX)),
     }
 }
 
@@ -105,6 +110,7 @@ fn check_connections(raw: &RawListen, p: &mut Problems) {
         "listen.max_connections",
         p,
     );
+    in_range(raw.max_requests, 0..=10_000_000, "listen.max_requests", p);
     in_range(
         raw.connection_wait_ms,
         0..=60_000,

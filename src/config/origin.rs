@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use super::problems::{positive, Problems};
+use super::problems::{in_range, positive, Problems};
 use super::raw::RawOrigin;
 
 /// `[origin]`.
@@ -23,6 +23,11 @@ pub struct Origin {
     pub timeout: Duration,
     /// Listing bodies larger than this many bytes pass through untouched. Default 4 MiB.
     pub max_rewrite_bytes: usize,
+    /// Origin requests in progress at once; `None` = no bound. Default 1024 (Envoy's
+    /// circuit-breaker default).
+    pub max_connections: Option<usize>,
+    /// How long a request waits for a free origin slot before its 503. Default 500 ms.
+    pub queue_timeout: Duration,
 }
 
 /// The typed `[origin]`, or `None` after recording at least one problem.
@@ -61,6 +66,18 @@ pub(super) fn check(raw: &RawOrigin, p: &mut Problems) -> Option<Origin> {
             0
         }
     };
+    in_range(
+        raw.max_connections,
+        0..=1_000_000,
+        "origin.max_connections",
+        p,
+    );
+    in_range(
+        raw.queue_timeout_ms,
+        0..=60_000,
+        "origin.queue_timeout_ms",
+        p,
+    );
     let url = url?;
     p.unless_new(
         before,
@@ -69,6 +86,9 @@ pub(super) fn check(raw: &RawOrigin, p: &mut Problems) -> Option<Origin> {
             connect_timeout: Duration::from_millis(raw.connect_timeout_ms),
             timeout: Duration::from_millis(raw.timeout_ms),
             max_rewrite_bytes,
+            max_connections: (raw.max_connections > 0)
+                .then(|| usize::try_from(raw.max_connections).unwrap_or(usize::MAX)),
+            queue_timeout: Duration::from_millis(raw.queue_timeout_ms),
         },
     )
 }

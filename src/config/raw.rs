@@ -54,6 +54,9 @@ pub struct RawListen {
     /// How long a connection past `max_connections` waits for a free slot before it is
     /// refused with 503, milliseconds. Default 500.
     pub connection_wait_ms: u64,
+    /// Requests in progress on the public listener (HTTP/2 streams included); past it a
+    /// request gets 503 at once; 0 = the public connection budget. Default 0.
+    pub max_requests: u64,
 }
 
 impl Default for RawListen {
@@ -70,6 +73,7 @@ impl Default for RawListen {
             h2_keepalive_timeout_ms: 10_000,
             max_connections: 0,
             connection_wait_ms: 500,
+            max_requests: 0,
         }
     }
 }
@@ -86,6 +90,12 @@ pub struct RawOrigin {
     pub timeout_ms: u64,
     /// A listing body larger than this (bytes, decoded) passes through untouched. Default 4 MiB.
     pub max_rewrite_bytes: u64,
+    /// Origin requests in progress at once (each holds an origin connection until its body
+    /// is read); 0 = no bound. Default 1024.
+    pub max_connections: u64,
+    /// How long a request waits for one of `max_connections` before it gets 503,
+    /// milliseconds. Default 500.
+    pub queue_timeout_ms: u64,
 }
 
 impl Default for RawOrigin {
@@ -95,6 +105,8 @@ impl Default for RawOrigin {
             connect_timeout_ms: 1000,
             timeout_ms: 15000,
             max_rewrite_bytes: 4 * 1024 * 1024,
+            max_connections: 1024,
+            queue_timeout_ms: 500,
         }
     }
 }

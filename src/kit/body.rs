@@ -116,14 +116,14 @@ pub struct Transfer {
 pin_project! {
     /// Counts the bytes of a response body and calls `on_done` exactly once: when the body
     /// ends, fails, or is dropped because the client went away.
-    pub struct ObservedBody<F: FnOnce(Transfer)> {
+    pub struct ObservedBody<F: FnOnce(Transfer), B = Body> {
         #[pin]
-        inner: Body,
+        inner: B,
         bytes: u64,
         on_done: Option<F>,
     }
 
-    impl<F: FnOnce(Transfer)> PinnedDrop for ObservedBody<F> {
+    impl<F: FnOnce(Transfer), B> PinnedDrop for ObservedBody<F, B> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
             report(this.on_done, *this.bytes, false);
@@ -131,8 +131,8 @@ pin_project! {
     }
 }
 
-impl<F: FnOnce(Transfer)> ObservedBody<F> {
-    pub fn new(inner: Body, on_done: F) -> Self {
+impl<F: FnOnce(Transfer), B: HttpBody> ObservedBody<F, B> {
+    pub fn new(inner: B, on_done: F) -> Self {
         let mut body = Self {
             inner,
             bytes: 0,
@@ -153,14 +153,18 @@ fn report<F: FnOnce(Transfer)>(on_done: &mut Option<F>, bytes: u64, complete: bo
     }
 }
 
-impl<F: FnOnce(Transfer)> HttpBody for ObservedBody<F> {
+impl<F, B> HttpBody for ObservedBody<F, B>
+where
+    F: FnOnce(Transfer),
+    B: HttpBody<Data = Bytes>,
+{
     type Data = Bytes;
-    type Error = BoxError;
+    type Error = B::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         let mut this = self.project();
         let polled = this.inner.as_mut().poll_frame(cx);
         match &polled {

@@ -63,6 +63,8 @@ pub fn origin_of(url: &str) -> Result<Origin, OnboardError> {
         connect_timeout: Duration::from_millis(1000),
         timeout: Duration::from_millis(15000),
         max_rewrite_bytes: 4 * 1024 * 1024,
+        max_connections: None,
+        queue_timeout: Duration::ZERO,
     })
 }
 

@@ -1,16 +1,19 @@
 //! The real origin: a client to the shop's site with pooled keep-alive HTTP/1.1 connections,
-//! connect and response timeouts, and errors that say which of those failed.
+//! connect and response timeouts, a bound on origin requests in progress (`origin.max_connections`,
+//! README "Configuration"), and errors that say which of those failed.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use tokio::sync::Semaphore;
 
 use super::{Forward, Sending};
 use crate::config;
-use crate::kit::body::{boxed, Body, BoxError, IdleTimeoutBody};
+use crate::kit::body::{boxed, Body, BoxError, IdleTimeoutBody, ObservedBody};
 
 /// Why the origin gave no response.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +22,9 @@ pub enum OriginError {
     Connect(#[source] hyper_util::client::legacy::Error),
     #[error("origin sent no response headers within {0:?}")]
     Timeout(Duration),
+    /// Every one of `origin.max_connections` was busy for the whole queue timeout.
+    #[error("all origin connections stayed busy for {0:?}")]
+    Saturated(Duration),
     #[error("origin connection failed")]
     Protocol(#[source] hyper_util::client::legacy::Error),
     #[error("origin body failed")]
@@ -33,6 +39,7 @@ impl OriginError {
         match self {
             OriginError::Connect(_) => "connect",
             OriginError::Timeout(_) => "timeout",
+            OriginError::Saturated(_) => "saturated",
             OriginError::Protocol(_) | OriginError::Body(_) | OriginError::Uri(_) => "protocol",
         }
     }
@@ -45,6 +52,10 @@ pub struct OriginClient {
     scheme: http::uri::Scheme,
     authority: http::uri::Authority,
     timeout: Duration,
+    /// Places for origin requests in progress (`None`: no bound); a place is held until the
+    /// response body is read or dropped, since an HTTP/1.1 connection is busy until then.
+    slots: Option<Arc<Semaphore>>,
+    queue_timeout: Duration,
 }
 
 impl OriginClient {
@@ -65,6 +76,8 @@ impl OriginClient {
                 .authority
                 .expect("config validation guarantees an origin host"),
             timeout: origin.timeout,
+            slots: origin.max_connections.map(|n| Arc::new(Semaphore::new(n))),
+            queue_timeout: origin.queue_timeout,
         }
     }
 
@@ -83,13 +96,31 @@ impl OriginClient {
             .build()
             .map_err(OriginError::Uri)?;
         *req.version_mut() = http::Version::HTTP_11;
+        let slot = match &self.slots {
+            None => None,
+            Some(slots) => {
+                let waited =
+                    tokio::time::timeout(self.queue_timeout, slots.clone().acquire_owned());
+                match waited.await {
+                    Ok(Ok(slot)) => Some(slot),
+                    // The semaphore is never closed.
+                    Ok(Err(_)) | Err(_) => return Err(OriginError::Saturated(self.queue_timeout)),
+                }
+            }
+        };
         match tokio::time::timeout(self.timeout, self.client.request(req)).await {
             Err(_) => Err(OriginError::Timeout(self.timeout)),
             Ok(Err(e)) if e.is_connect() => Err(OriginError::Connect(e)),
             Ok(Err(e)) => Err(OriginError::Protocol(e)),
             Ok(Ok(resp)) => {
                 let idle = self.timeout;
-                Ok(resp.map(|body| boxed(IdleTimeoutBody::new(body, idle))))
+                Ok(resp.map(|body| {
+                    let body = IdleTimeoutBody::new(body, idle);
+                    match slot {
+                        None => boxed(body),
+                        Some(slot) => boxed(ObservedBody::new(body, move |_| drop(slot))),
+                    }
+                }))
             }
         }
     }

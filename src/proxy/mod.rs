@@ -27,6 +27,7 @@ pub use error::ProxyError;
 
 use crate::app::AppState;
 use crate::config::Page;
+use crate::kit::admission::Admitted;
 use crate::kit::body::{self, Body, ObservedBody, Transfer};
 use crate::kit::context::{RequestContext, RouteKind};
 use crate::kit::headers;
@@ -90,17 +91,21 @@ pub async fn handle(
         started: Instant::now(),
     };
     state.metrics.inflight_requests.inc();
+    let admitted = state.requests.admit();
+    let overloaded = admitted.is_none();
     // Records the request even when the client leaves before the response head (hyper then
     // drops this future): counted with `status_class="none"` and `complete="false"`.
     let mut pending = Unanswered(Some(Finish {
         state: state.clone(),
         ctx,
+        _admitted: admitted,
     }));
     let ctx = &pending.0.as_ref().expect("set above").ctx;
     // The listing and endpoint flows are boxed: this future lives in every connection's task
     // (hyper keeps it inline), and an idle keep-alive connection should not carry the state
     // of the largest flow.
     let result = match target {
+        _ if overloaded => Err(ProxyError::Overloaded(state.requests.limit())),
         Target::Listing { page, category } => {
             Box::pin(listing::serve(&state, ctx, req, page, &category)).await
         }
@@ -110,6 +115,12 @@ pub async fn handle(
         Target::Passthrough => experiment::passthrough(&state, ctx, req).await,
     };
     let mut response = result.unwrap_or_else(|e| {
+        if let Some(reason) = e.shed() {
+            // Under overload one warning per request would add to the load: the metric and
+            // the access log line (status 503) carry each of them.
+            state.metrics.request_shed(reason);
+            return e.into_response(ctx.request_id_str());
+        }
         tracing::warn!(
             request_id = ctx.request_id_str(),
             method = %ctx.method,
@@ -131,6 +142,8 @@ pub async fn handle(
 struct Finish {
     state: Arc<AppState>,
     ctx: RequestContext,
+    /// The request's place under `listen.max_requests`, given back when it is over.
+    _admitted: Option<Admitted>,
 }
 
 impl Finish {
@@ -143,7 +156,7 @@ impl Finish {
         arm: Option<experiment::ArmTag>,
         transfer: Transfer,
     ) {
-        let Finish { state, ctx } = self;
+        let Finish { state, ctx, .. } = self;
         let elapsed = ctx.started.elapsed();
         let m = &state.metrics;
         m.inflight_requests.dec();

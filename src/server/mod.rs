@@ -119,17 +119,16 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
     let admin_addr = local(&admin, "admin", config.listen.admin)?;
     let metrics = Metrics::new();
     let limits = config.listen.connections.clone();
-    let public_options = public_budget(&limits, &metrics);
+    let (public_options, max_requests) = public_budget(&limits, &metrics);
     let admin_options = accept::Options {
         limits: limits.clone(),
         max_connections: budget::ADMIN_MAX_CONNECTIONS,
         waiting_room: budget::ADMIN_WAITING_ROOM,
         wait: Duration::ZERO,
     };
-    let live = Arc::new(ArcSwap::from_pointee(AppState::new(
-        config,
-        metrics.clone(),
-    )?));
+    let state = AppState::new(config, metrics.clone())?;
+    state.requests.set_limit(max_requests);
+    let live = Arc::new(ArcSwap::from_pointee(state));
     let shutdown = CancellationToken::new();
 
     let public_state = live.clone();
@@ -162,10 +161,13 @@ pub async fn start(config: Config) -> Result<Running, RunError> {
 }
 
 /// Raises `nofile`, derives the public listener's budget from it (or takes
-/// `listen.max_connections`), and logs the budget.
-fn public_budget(limits: &Connections, metrics: &Metrics) -> accept::Options {
+/// `listen.max_connections`), and logs the budget. Also gives the bound on requests in
+/// progress: `listen.max_requests`, or the connection budget, so that HTTP/2 streams hold no
+/// more origin connections than HTTP/1.1 connections could.
+fn public_budget(limits: &Connections, metrics: &Metrics) -> (accept::Options, usize) {
     let fds = budget::raise_nofile();
     let b = budget::connection_budget(fds.nofile, limits.max_connections);
+    let max_requests = limits.max_requests.unwrap_or(b.max_connections);
     metrics.open_files_limit.set(
         fds.nofile
             .map_or(i64::MAX, |n| i64::try_from(n).unwrap_or(i64::MAX)),
@@ -175,6 +177,7 @@ fn public_budget(limits: &Connections, metrics: &Metrics) -> accept::Options {
         raised_from = fds.raised_from,
         max_connections = b.max_connections,
         waiting_room = b.waiting_room,
+        max_requests,
         admin_max_connections = budget::ADMIN_MAX_CONNECTIONS,
         "file-descriptor budget"
     );
@@ -189,12 +192,13 @@ fn public_budget(limits: &Connections, metrics: &Metrics) -> accept::Options {
              \"Too many open files\""
         );
     }
-    accept::Options {
+    let options = accept::Options {
         limits: limits.clone(),
         max_connections: b.max_connections,
         waiting_room: b.waiting_room,
         wait: limits.connection_wait,
-    }
+    };
+    (options, max_requests)
 }
 
 /// `reshelf serve` (the caller sets up logging): serves until SIGTERM or SIGINT, then drains.
