@@ -329,3 +329,47 @@ fn the_stream_can_cross_threads() {
     fn send<T: Send>() {}
     send::<HtmlStream>();
 }
+
+#[test]
+fn only_a_meta_charset_before_the_first_listing_decodes_its_ids() {
+    let r = rules("ul.g > li", "data-id");
+    // Ids "café" and "thé" in windows-1252 bytes (é = 0xE9), no charset in the header.
+    let page = |head_meta: &str, tail_meta: &str| -> Vec<u8> {
+        let mut doc = format!("<html><head>{head_meta}</head><body><ul class=g>").into_bytes();
+        for (id, name) in [(&b"caf\xe9"[..], "C"), (b"th\xe9", "T"), (b"mate", "M")] {
+            doc.extend_from_slice(b"<li data-id=\"");
+            doc.extend_from_slice(id);
+            doc.extend_from_slice(format!("\">{name}</li>").as_bytes());
+        }
+        doc.extend_from_slice(format!("</ul>{tail_meta}<p>end</p></body></html>").as_bytes());
+        doc
+    };
+    let meta = "<meta charset=windows-1252>";
+    let ranking = Ranking::new(["mate", "thé", "café"]);
+    let chunks = [1, 3, 7, 64, 1 << 20];
+
+    // In the head: the ids decode, and the listing is reordered.
+    let before = page(meta, "");
+    let buffered = html::reorder(&before, None, &r, &ranking);
+    assert_eq!(buffered.outcome, reordered(1, 3, 3));
+    assert_same_as_buffered(&before, None, &r, &ranking, &chunks, "meta in the head");
+
+    // After the listing: not used by either engine, whatever the chunking (the ids are not
+    // UTF-8, so only "mate" is read and the native order stays).
+    let after = page("", meta);
+    let buffered = html::reorder(&after, None, &r, &ranking);
+    assert_ne!(
+        buffered.outcome,
+        reordered(1, 3, 3),
+        "{:?}",
+        buffered.outcome
+    );
+    assert_same_as_buffered(
+        &after,
+        None,
+        &r,
+        &ranking,
+        &chunks,
+        "meta after the listing",
+    );
+}

@@ -1,6 +1,7 @@
 //! The document's own charset, from its first `<meta charset>` or `<meta http-equiv=
-//! "Content-Type">`: a lol_html pass of its own, run only when a product id is not ASCII and
-//! the response header named no charset (tags sit at the same bytes in every encoding lol_html
+//! "Content-Type">` before the first tile (where pages have it, in the head; the streamed
+//! engine has sent a listing before it could see a later one): a lol_html pass of its own, run
+//! only when a product id is not ASCII and the response header named no charset (tags sit at the same bytes in every encoding lol_html
 //! supports, so the main pass does not need it).
 
 use std::cell::Cell;

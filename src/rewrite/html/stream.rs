@@ -82,8 +82,11 @@ struct Shared {
     scan: Scan,
     /// Regions not yet released, in order; only the last may be open.
     regions: Vec<Region>,
-    /// The first `<meta>` charset, looked for when the header names none.
+    /// The first `<meta>` charset before the first tile, looked for when the header names
+    /// none.
     meta: Option<&'static Encoding>,
+    /// A tile has been seen: `<meta>` charsets from here on are ignored.
+    listing_begun: bool,
 }
 
 struct Region {
@@ -356,6 +359,7 @@ impl HtmlStream {
             scan: Scan::with_capacity(rules.slot_attributes.len()),
             regions: Vec::new(),
             meta: None,
+            listing_begun: false,
         }));
         let read = Arc::new(AtomicUsize::new(0));
         let carriers = match &self.pass {

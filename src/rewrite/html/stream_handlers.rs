@@ -51,6 +51,7 @@ pub(super) fn handlers<'s>(
             base,
             scan,
             regions,
+            listing_begun,
             ..
         } = &mut *guard;
         let doc = Doc {
@@ -60,6 +61,7 @@ pub(super) fn handlers<'s>(
         let index = scan.tiles.len();
         let open = scan.tile_start(doc, &r, el);
         if let Some(tile) = scan.tiles.get(index) {
+            *listing_begun = true;
             if regions.last().is_none_or(|region| region.complete) {
                 regions.push(Region {
                     first: index,
@@ -130,7 +132,9 @@ pub(super) fn handlers<'s>(
     let s = shared.clone();
     let metas = move |el: &mut Element<'_, '_>| {
         let mut s = lock(&s);
-        if s.meta.is_none() {
+        // Only a charset before the first listing counts, as in the buffered engine: the
+        // tiles it applies to must not depend on how far the parser has read.
+        if s.meta.is_none() && !s.listing_begun {
             s.meta = meta::meta_charset(el);
         }
         Ok(())
