@@ -175,8 +175,8 @@ fn why_native(view: &View<'_>) -> String {
         (None, _) => "Not yet: you have no session.".to_owned(),
         (Some(_), Some(m)) if m.events <= m.min_events => format!(
             "Not yet: Fashion.AI answers an empty ranking (and you get the shop's order) until \
-             it knows {} events of your session; it knows {}. Open {page} again, then reload \
-             this page.",
+             it knows {} events of your session; it knows {}. Open {page} once or twice more, \
+             then reload this page.",
             m.min_events, m.events
         ),
         _ => format!(
