@@ -56,7 +56,8 @@ enum Command {
         json: bool,
     },
     /// Propose a verified [[pages]] block for a page.
-    /// Exit 0: a block; 1: no listing found; 2: bad arguments or unreadable page.
+    /// Exit 0: a block; 1: no listing found; 2: bad arguments or config, unreadable page, or
+    /// no ids from Fashion.AI.
     Suggest {
         /// The page's URL (http://).
         #[arg(required_unless_present = "file", conflicts_with = "file")]
@@ -65,8 +66,15 @@ enum Command {
         #[arg(long)]
         file: Option<PathBuf>,
         /// A few of the page's product ids, as the catalog spells them.
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', conflicts_with = "config")]
         ids: Vec<String>,
+        /// With --category, instead of --ids: the config whose [fashionai] client fetches the
+        /// catalog's ids from a categoryView answer (a URL is then fetched through its origin).
+        #[arg(long, requires = "category")]
+        config: Option<PathBuf>,
+        /// The category id the categoryView event names (with --config).
+        #[arg(long, requires = "config")]
+        category: Option<String>,
         /// Print the suggestion as JSON.
         #[arg(long)]
         json: bool,
@@ -144,13 +152,40 @@ pub fn main() -> ExitCode {
             url,
             file,
             ids,
+            config,
+            category,
             json,
         } => {
-            let page = match get_page(url.as_deref(), file.as_deref(), None) {
+            let cfg = match config.as_deref().map(load).transpose() {
+                Ok(cfg) => cfg,
+                Err(e) => return config_failure(&e),
+            };
+            let page = match get_page(
+                url.as_deref(),
+                file.as_deref(),
+                cfg.as_ref().map(|c| &c.origin),
+            ) {
                 Ok(page) => page,
                 Err(code) => return code,
             };
-            let found = crate::onboard::suggest::suggest(&page.body, page.charset.as_deref(), &ids);
+            let found = match (&cfg, &category) {
+                (Some(cfg), Some(category)) => {
+                    let catalog = match block_on(crate::onboard::catalog_ids::category_view_ids(
+                        &cfg.fashionai,
+                        category,
+                    )) {
+                        Ok(ids) => ids,
+                        Err(code) => return code,
+                    };
+                    crate::onboard::catalog_ids::suggest_from_catalog(
+                        &page.body,
+                        page.charset.as_deref(),
+                        category,
+                        &catalog,
+                    )
+                }
+                _ => crate::onboard::suggest::suggest(&page.body, page.charset.as_deref(), &ids),
+            };
             if json {
                 println!(
                     "{}",
@@ -178,10 +213,7 @@ fn get_page(
     origin: Option<&crate::config::Origin>,
 ) -> Result<crate::onboard::fetch::Fetched, ExitCode> {
     use crate::onboard::fetch;
-    let fail = |e: crate::onboard::OnboardError| {
-        eprintln!("reshelf: {}", crate::telemetry::error_chain(&e));
-        ExitCode::from(2)
-    };
+    let fail = onboard_failure;
     if let Some(file) = file {
         return fetch::from_file(file).map_err(fail);
     }
@@ -194,11 +226,25 @@ fn get_page(
             &own
         }
     };
+    block_on(fetch::from_url(url, origin))
+}
+
+/// Runs an onboarding step on a runtime of its own; a failure is printed and becomes exit
+/// code 2.
+fn block_on<T, F>(future: F) -> Result<T, ExitCode>
+where
+    F: std::future::Future<Output = Result<T, crate::onboard::OnboardError>>,
+{
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| fail(crate::onboard::OnboardError::Runtime(e)))?;
-    runtime.block_on(fetch::from_url(url, origin)).map_err(fail)
+        .map_err(|e| onboard_failure(crate::onboard::OnboardError::Runtime(e)))?;
+    runtime.block_on(future).map_err(onboard_failure)
+}
+
+fn onboard_failure(e: crate::onboard::OnboardError) -> ExitCode {
+    eprintln!("reshelf: {}", crate::telemetry::error_chain(&e));
+    ExitCode::from(2)
 }
 
 fn load(path: &std::path::Path) -> Result<Config, ConfigError> {

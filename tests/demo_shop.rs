@@ -149,6 +149,62 @@ async fn product_page_images_and_stylesheet() {
         .starts_with("Tênis Running")));
 }
 
+/// The drawing of a placeholder SVG: the coloured group, without its colour attributes.
+fn drawing(svg: &str) -> &str {
+    let group = svg.find("<g ").expect("a drawing group");
+    let start = group + svg[group..].find('>').unwrap() + 1;
+    let end = svg.rfind("</g>").expect("the group ends");
+    &svg[start..end]
+}
+
+#[tokio::test]
+async fn each_kind_of_product_has_its_own_drawing() {
+    let catalog = Arc::new(Catalog::embedded());
+    let shop = start_shop(Arc::clone(&catalog)).await;
+    let svg_of = |word: &'static str, nth: usize| {
+        let product = catalog
+            .products()
+            .iter()
+            .filter(|p| p.name.starts_with(word))
+            .nth(nth)
+            .unwrap_or_else(|| panic!("no product {nth} named {word}"));
+        get(format!("{}/images/{}.svg", shop.base_url(), product.id))
+    };
+    let kinds = [
+        ("Vestido", "dress"),
+        ("Calça", "trousers"),
+        ("Camisa", "top"),
+        ("Tênis", "shoe"),
+        ("Bota", "boot"),
+        ("Sandália", "sandal"),
+        ("Bolsa", "bag"),
+        ("Mochila", "backpack"),
+        ("Cinto", "belt"),
+        ("Óculos", "sunglasses"),
+        ("Chapéu", "hat"),
+        ("Lenço", "scarf"),
+        ("Brinco", "earrings"),
+        ("Colar", "necklace"),
+    ];
+    let mut drawn: Vec<(String, &str)> = Vec::new();
+    for (word, kind) in kinds {
+        let (status, _, svg) = svg_of(word, 0).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            svg.contains(&format!("data-kind=\"{kind}\"")),
+            "{word}: {svg}"
+        );
+        let mine = drawing(&svg).to_owned();
+        if let Some((_, other)) = drawn.iter().find(|(d, _)| *d == mine) {
+            panic!("{word} is drawn as {other}: {mine}");
+        }
+        drawn.push((mine, word));
+    }
+    // A kind is one drawing whatever the colour: two sneakers share it.
+    let (a, b) = (svg_of("Tênis", 0).await.2, svg_of("Tênis", 1).await.2);
+    assert_eq!(drawing(&a), drawing(&b));
+}
+
 #[tokio::test]
 async fn unknown_paths_are_404_and_other_methods_405() {
     let shop = start_shop(Arc::new(Catalog::embedded())).await;

@@ -2,11 +2,14 @@
 //! the manifest's block: the block it proposes reads the same ids from the same tiles and
 //! reorders the page to the same bytes (same tiles moved, same slot marks kept) as the
 //! manifest's. Then small pages of our own: promo tiles in a grid, nested grids, two
-//! listings, no listing.
+//! listings, no listing. Last, the ids from a `categoryView` answer of the in-process
+//! simulator instead of `--ids`, on the demo shop's category page.
 
 mod common;
 #[path = "common/manifest.rs"]
 mod manifest;
+#[path = "common/sim.rs"]
+mod sim;
 
 use reshelf::onboard::suggest::{suggest, Suggestion};
 use reshelf::ranked::Ranking;
@@ -209,4 +212,96 @@ fn the_binary_prints_a_block_that_check_accepts() {
     let config = common::config_toml("127.0.0.1:3000".parse().unwrap(), None, &block);
     let cfg = common::config(&config);
     assert_eq!(cfg.pages.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_ids_can_come_from_a_category_view_answer() {
+    use reshelf::sim::{Api, Catalog, Fault, FaultPlan, SimConfig};
+    let catalog = std::sync::Arc::new(Catalog::embedded());
+    let fashionai = sim::start_sim(SimConfig {
+        token: common::TEST_TOKEN.into(),
+        catalog: catalog.clone(),
+        ..SimConfig::default()
+    })
+    .await;
+    let shop = sim::start_shop(catalog).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("reshelf.toml");
+    let toml = common::config_toml(shop.addr(), Some(&fashionai.base_url()), common::HTML_PAGE);
+    std::fs::write(&config, toml).unwrap();
+    let run = |category: &'static str| {
+        let config = config.clone();
+        // The URL's host is not the shop's: the page comes through the config's origin.
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_reshelf"))
+                .args([
+                    "suggest",
+                    "http://shop.example/category/vestidos",
+                    "--config",
+                ])
+                .arg(&config)
+                .args(["--category", category])
+                .env("FASHIONAI_APP_TOKEN", common::TEST_TOKEN)
+                .output()
+                .unwrap()
+        })
+    };
+
+    let out = run("vestidos").await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("categoryView for category \"vestidos\" ranked 60 product(s), 60 of them"),
+        "{text}"
+    );
+    assert!(text.contains("product_id = \"data-product-id\""), "{text}");
+    assert!(
+        text.contains("60 ids read, 60 of the 60 ids given"),
+        "{text}"
+    );
+    assert!(!text.contains("UNSURE"), "{text}");
+    // One throwaway session, until the first ranked answer (the simulator ranks a session's
+    // third event).
+    let events: Vec<serde_json::Value> = fashionai
+        .requests_for(Api::Recommendation)
+        .iter()
+        .map(|r| r.json().unwrap())
+        .collect();
+    assert_eq!(events.len(), 3, "{events:?}");
+    for event in &events {
+        assert_eq!(event["eventType"], "categoryView");
+        assert_eq!(event["data"]["id"], "vestidos");
+        assert_eq!(event["sessionId"], events[0]["sessionId"]);
+    }
+    assert!(events[0]["sessionId"]
+        .as_str()
+        .unwrap()
+        .starts_with("reshelf-suggest-"));
+
+    // A category Fashion.AI never ranks: a clear error after a few events, exit 2.
+    fashionai.clear_requests();
+    let out = run("no-such-category").await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("empty ranking for category \"no-such-category\" 3 times"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    assert_eq!(fashionai.count(Api::Recommendation), 3);
+
+    // A failing API: the error and its cause.
+    fashionai.set_fault(FaultPlan::always(Fault::Error));
+    let out = run("vestidos").await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("categoryView event for category \"vestidos\" failed") && err.contains("500"),
+        "{err}"
+    );
 }

@@ -1,8 +1,12 @@
 //! `reshelf demo`: the embedded default. A demo shop origin, the Fashion.AI simulator and the
-//! proxy in front of the shop, all on loopback, so a newcomer can watch listings reorder.
+//! proxy in front of the shop, all on loopback, so a newcomer can watch listings reorder, and
+//! a compare page ([`compare`], served by the shop) that shows why.
 //!
-//! May depend on: `server`, `sim`, `config` (an entry point: nothing below calls it).
+//! May depend on: `server`, `sim`, `config`, and for the compare page's reading of the
+//! proxy's state `app`, `identity`, `ranking` and `rewrite` (an entry point: nothing below
+//! calls it).
 
+pub mod compare;
 pub mod shop;
 
 use std::collections::HashMap;
@@ -59,21 +63,29 @@ impl Demo {
                 .await
                 .map_err(|source| RunError::Bind { what, addr, source })
         };
-        let shop = shop::start(catalog.clone(), bind("demo shop").await?).await;
+        // The shop's listener is bound first (the proxy's config needs its address) and
+        // served last (its compare page reads the running proxy); connections wait in the
+        // backlog meanwhile.
+        let shop_listener = bind("demo shop").await?;
+        let shop_addr = shop_listener
+            .local_addr()
+            .expect("a bound TCP listener has a local address");
         let sim_config = SimConfig {
-            catalog,
+            catalog: catalog.clone(),
             ..SimConfig::default()
         };
         let token = sim_config.token.clone();
         let sim = sim::start(sim_config, bind("simulator").await?).await;
         let text = DEMO_CONFIG
             .replace("{public}", &listen.to_string())
-            .replace("{shop}", &shop.addr().to_string())
+            .replace("{shop}", &shop_addr.to_string())
             .replace("{sim}", &sim.addr().to_string());
         let env = HashMap::from([("RESHELF_DEMO_APP_TOKEN", token)]);
         let config =
             Config::from_toml(&text, &|name| env.get(name).cloned()).map_err(RunError::Config)?;
         let proxy = crate::server::start(config).await?;
+        let lens = compare::Lens::new(catalog.clone(), sim.inspector(), &proxy.state());
+        let shop = shop::start_with_compare(catalog, Arc::new(lens), shop_listener).await;
         Ok(Demo { proxy, sim, shop })
     }
 
@@ -93,6 +105,8 @@ pub async fn run(listen: SocketAddr) -> Result<(), RunError> {
     println!();
     println!("  Open http://{public}/ and browse a few category pages: after a couple of views");
     println!("  the product order follows your session's ranking (response header X-Reshelf).");
+    println!("  See your order beside the shop's, and what the simulator learned about you:");
+    println!("  http://{public}{}", compare::PATH);
     println!();
     println!("  shop origin (native order)  {}", demo.shop.base_url());
     println!("  Fashion.AI simulator        {}", demo.sim.base_url());

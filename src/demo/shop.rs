@@ -12,14 +12,17 @@
 //! | `/api/products?ids=A,B` | `{"products": [{"id", "name", "price", "salePrice", "image", "link", "inStock"}]}` |
 //! | `/product/{id}` | product page with `<div id="shop-the-look" data-product-id>` and its drawer |
 //! | `/search?query=Q` | the shop's own (native) name search |
-//! | `/images/{id}.svg`, `/images/{id}-back.svg` | placeholder in the product's colour |
+//! | `/images/{id}.svg`, `/images/{id}-back.svg` | a drawing of the product's kind (dress, shoe, bag, …) in its colour |
 //! | `/static/shop.css`, `/static/shop.js` | stylesheet; the search box and "Shop the look" drawer, which call reshelf's `/_reshelf` endpoints |
 //!
 //! Pages and the API are `Cache-Control: no-cache` (the order may change per visit); images
 //! and CSS may be cached for an hour.
+//!
+//! Started by the demo with a [`Lens`] ([`start_with_compare`]), it also serves the demo's
+//! compare page at `/demo/compare` (see [`super::compare`]) and links it from the home page.
 
 mod api;
-mod pages;
+pub(super) mod pages;
 mod svg;
 
 use std::net::SocketAddr;
@@ -34,6 +37,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::compare::Lens;
 use crate::sim::net::{self, Body};
 use crate::sim::Catalog;
 
@@ -43,13 +47,34 @@ const JS: &str = include_str!("assets/shop.js");
 /// Starts the shop on an already bound listener and returns at once. It serves until the
 /// handle is shut down or dropped.
 pub async fn start(catalog: Arc<Catalog>, listener: TcpListener) -> ShopHandle {
+    serve(catalog, None, listener)
+}
+
+/// As [`start`], also serving the compare page of `lens` (and linking it from the home page).
+pub async fn start_with_compare(
+    catalog: Arc<Catalog>,
+    lens: Arc<Lens>,
+    listener: TcpListener,
+) -> ShopHandle {
+    serve(catalog, Some(lens), listener)
+}
+
+fn serve(catalog: Arc<Catalog>, lens: Option<Arc<Lens>>, listener: TcpListener) -> ShopHandle {
     let addr = listener
         .local_addr()
         .expect("a bound TCP listener has a local address");
     let shutdown = CancellationToken::new();
     let task = net::spawn_server(listener, shutdown.clone(), move |req| {
         let catalog = Arc::clone(&catalog);
-        async move { handle(&catalog, &req) }
+        let lens = lens.clone();
+        async move {
+            if let Some(lens) = &lens {
+                if let Some(page) = lens.serve(&req).await {
+                    return page;
+                }
+            }
+            handle(&catalog, lens.is_some(), &req)
+        }
     });
     ShopHandle {
         addr,
@@ -93,7 +118,8 @@ impl Drop for ShopHandle {
     }
 }
 
-fn handle(catalog: &Catalog, req: &Request<Incoming>) -> Response<Body> {
+/// The shop's routes; `compare`: the home page links the compare page.
+fn handle(catalog: &Catalog, compare: bool, req: &Request<Incoming>) -> Response<Body> {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut response = net::respond(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -118,7 +144,7 @@ fn handle(catalog: &Catalog, req: &Request<Incoming>) -> Response<Body> {
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let found = match segments.as_slice() {
-        [""] => Some(page(pages::home(catalog))),
+        [""] => Some(page(pages::home(catalog, compare))),
         ["category", id] => catalog
             .category(id)
             .map(|c| page(pages::category(catalog, c))),

@@ -8,13 +8,16 @@
 //! - `diagnose`, `probe_json`: probe's problems and fixes for html blocks, and probe on json.
 //! - `report`: the text and JSON renderings of both.
 //! - `fetch`: a page from a URL through the origin client, or from a file.
+//! - `catalog_ids`: `suggest`'s ids from a Fashion.AI `categoryView` answer instead of `--ids`.
 //! - `dom`, `ids`, `tiles`, `slots`: looking at a page (an element tree, where ids sit, the
 //!   repeated tiles, the markup bound to positions). Only for looking: the reorder is always
 //!   the engine's.
 //!
 //! An entry point beside `cli` (which alone calls it). May depend on `config`, `rewrite`,
-//! `ranked`, `origin` and `kit`; nothing below it depends on it.
+//! `ranked`, `origin` and `kit`, and for `catalog_ids` on `ranking` (the Fashion.AI client)
+//! and `identity`; nothing below it depends on it.
 
+pub mod catalog_ids;
 mod diagnose;
 pub mod dom;
 pub mod fetch;
@@ -45,4 +48,18 @@ pub enum OnboardError {
     Config(#[source] crate::config::ConfigError),
     #[error("cannot start the async runtime")]
     Runtime(#[source] std::io::Error),
+    #[error("cannot build the Fashion.AI client")]
+    FashionAiClient(#[source] reqwest::Error),
+    #[error("the categoryView event for category {category:?} failed")]
+    CategoryView {
+        category: String,
+        #[source]
+        source: crate::ranking::client::ApiError,
+    },
+    #[error(
+        "Fashion.AI answered an empty ranking for category {category:?} {attempts} times (it \
+         ranks a session once it knows enough of it, and an unknown category never): check the \
+         category id, or pass a few of the page's product ids with --ids"
+    )]
+    EmptyRanking { category: String, attempts: u32 },
 }

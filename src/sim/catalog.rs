@@ -286,6 +286,17 @@ const W_COLOUR: f64 = 1.0;
 const W_STYLE: f64 = 1.0;
 const W_TAG: f64 = 0.5;
 
+/// The weight a feature key (`c:`, `k:`, `s:`, `t:` and its value) carries in every product
+/// that has it.
+pub(crate) fn feature_weight(key: &str) -> f64 {
+    match key.split_once(':').map(|(kind, _)| kind) {
+        Some("c") => W_CATEGORY,
+        Some("k") => W_COLOUR,
+        Some("s") => W_STYLE,
+        _ => W_TAG,
+    }
+}
+
 fn index_of(p: &Product, category_name: &str) -> Index {
     let mut features = vec![(format!("c:{}", p.category), W_CATEGORY)];
     if !p.colour.is_empty() {

@@ -8,18 +8,25 @@
 //! session's, plus half the user's) times the feature's own weight, plus a per-session jitter in
 //! 0..1 drawn from a hash of the session id and product id: so two sessions see different
 //! orders, the same history gives the same order, and viewed styles and colours rise.
+//!
+//! Each session also keeps its last [`RECENT`] `categoryView` answers (category, how many
+//! products ranked, how many prior events it knew), which [`Brain::session`] shows with the
+//! weights, read-only.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use super::catalog::Catalog;
+use super::catalog::{self, Catalog};
+use super::inspect::{Answer, Learned, SessionState};
 
 /// Weight added to each feature of a product the shopper looked at.
 const PRODUCT_VIEW: f64 = 1.5;
 /// How much of the user's (cross-session) memory counts next to the session's.
 const USER_SHARE: f64 = 0.5;
+/// `categoryView` answers kept per session for [`Brain::session`].
+pub const RECENT: usize = 6;
 
 /// Who sent an event.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +39,9 @@ pub(crate) struct Who<'a> {
 struct Interest {
     events: u32,
     weights: HashMap<String, f64>,
+    /// The last answers, oldest first (sessions only); the category as its catalog position,
+    /// so a session's log costs a few bytes an answer.
+    recent: VecDeque<(u16, usize, u32)>,
 }
 
 #[derive(Debug, Default)]
@@ -62,20 +72,22 @@ impl Brain {
     /// All of the category's products ranked for this shopper, or nothing while too little is
     /// known (fewer than `min_events` prior events) or the category is unknown. Then learns.
     pub fn category_view(&self, catalog: &Catalog, who: Who<'_>, category: &str) -> Vec<String> {
-        let answer = catalog.positions(category).and_then(|positions| {
-            // Copies of the (small) weight maps, so ranking a large category does not hold the
-            // lock that every other session's events wait for.
-            let (session, user) = {
-                let memory = self.lock();
-                let session = memory.sessions.get(who.session).cloned();
-                let user = who.user.and_then(|u| memory.users.get(u)).cloned();
-                (session, user)
-            };
-            let known = session
-                .as_ref()
-                .map_or(0, |s| s.events)
-                .max(user.as_ref().map_or(0, |u| u.events));
-            (known >= self.min_events).then(|| {
+        // Copies of the (small) weight maps, so ranking a large category does not hold the
+        // lock that every other session's events wait for.
+        let (session, user) = {
+            let memory = self.lock();
+            let session = memory.sessions.get(who.session).cloned();
+            let user = who.user.and_then(|u| memory.users.get(u)).cloned();
+            (session, user)
+        };
+        let known = session
+            .as_ref()
+            .map_or(0, |s| s.events)
+            .max(user.as_ref().map_or(0, |u| u.events));
+        let answer = catalog
+            .positions(category)
+            .filter(|_| known >= self.min_events)
+            .map(|positions| {
                 rank(
                     catalog,
                     positions,
@@ -84,13 +96,60 @@ impl Brain {
                     user.as_ref(),
                 )
             })
-        });
+            .unwrap_or_default();
         let mix = catalog
             .positions(category)
             .map(|positions| category_mix(catalog, positions))
             .unwrap_or_default();
-        self.lock().learn(who, &mix, self.cap);
-        answer.unwrap_or_default()
+        let mut memory = self.lock();
+        memory.learn(who, &mix, self.cap);
+        let place = catalog
+            .categories()
+            .iter()
+            .position(|c| c.id == category)
+            .and_then(|i| u16::try_from(i).ok());
+        if let (Some(place), Some(interest)) = (place, memory.sessions.get_mut(who.session)) {
+            if interest.recent.len() == RECENT {
+                interest.recent.pop_front();
+            }
+            interest.recent.push_back((place, answer.len(), known));
+        }
+        answer
+    }
+
+    /// What the brain knows of a session now (`None`: nothing, or forgotten). Changes nothing.
+    pub fn session(&self, catalog: &Catalog, session: &str) -> Option<SessionState> {
+        let interest = self.lock().sessions.get(session).cloned()?;
+        let mut features: Vec<Learned> = interest
+            .weights
+            .iter()
+            .filter_map(|(key, &weight)| {
+                Learned::from_key(key, weight, catalog::feature_weight(key))
+            })
+            .collect();
+        features.sort_by(|a, b| {
+            b.per_product()
+                .total_cmp(&a.per_product())
+                .then_with(|| a.value.cmp(&b.value))
+        });
+        let recent = interest
+            .recent
+            .iter()
+            .filter_map(|&(place, ranked, known)| {
+                let category = catalog.categories().get(usize::from(place))?;
+                Some(Answer {
+                    category: category.id.clone(),
+                    ranked,
+                    known,
+                })
+            })
+            .collect();
+        Some(SessionState {
+            events: interest.events,
+            min_events: self.min_events,
+            features,
+            recent,
+        })
     }
 
     /// The look that completes a product (see [`look`]), then learns the product's features.
@@ -290,6 +349,40 @@ mod tests {
             brain.category_view(&catalog, who("c"), "vestidos").len(),
             60
         );
+    }
+
+    #[test]
+    fn session_shows_weights_and_recent_answers_and_learns_nothing() {
+        let catalog = Catalog::embedded();
+        let brain = Brain::new(2, 10);
+        let who = Who {
+            session: "s",
+            user: None,
+        };
+        assert!(brain.session(&catalog, "s").is_none());
+        for _ in 0..3 {
+            brain.category_view(&catalog, who, "vestidos");
+        }
+        brain.shop_the_look(&catalog, who, "P1001");
+        for _ in 0..RECENT - 2 {
+            brain.category_view(&catalog, who, "calcas");
+        }
+        let state = brain.session(&catalog, "s").unwrap();
+        assert_eq!(state.events, RECENT as u32 + 2);
+        assert_eq!(state.min_events, 2);
+        // Empty while it knew fewer than 2 events; the oldest answers went, the newest is last.
+        let known: Vec<(usize, u32)> = state.recent.iter().map(|a| (a.ranked, a.known)).collect();
+        assert_eq!(known[..3], [(0, 1), (60, 2), (60, 4)]);
+        assert_eq!(state.recent.len(), RECENT);
+        assert_eq!(state.recent[0].category, "vestidos");
+        let last = state.recent.last().unwrap();
+        assert_eq!((last.category.as_str(), last.ranked), ("calcas", 60));
+        // The viewed product's tags are weighed; the most telling feature comes first.
+        assert!(state.features.iter().any(|f| f.kind.label() == "tag"));
+        let gains: Vec<f64> = state.features.iter().map(|f| f.per_product()).collect();
+        assert!(gains.windows(2).all(|w| w[0] >= w[1]), "{gains:?}");
+        // Looking changed nothing: the same state, and the next answer is what it was.
+        assert_eq!(brain.session(&catalog, "s"), Some(state));
     }
 
     #[test]

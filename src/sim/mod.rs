@@ -60,11 +60,13 @@
 //!
 //! Every request (method, path, query, headers with the token, body) is kept, up to
 //! `record_limit`, and counted per API: [`SimHandle::requests`], [`SimHandle::count`].
+//! What it learned of a session, and its last answers to it: [`SimHandle::inspector`].
 
 mod api;
 mod catalog;
 mod config;
 mod faults;
+mod inspect;
 mod learn;
 pub(crate) mod net;
 mod profile;
@@ -81,6 +83,7 @@ use std::time::Duration;
 pub use catalog::{Catalog, CatalogError, Category, Product};
 pub use config::{Api, SimConfig, DEFAULT_TOKEN, PROFILE_PATH, RECOMMENDATION_PATH, SEARCH_PATH};
 pub use faults::{Fault, FaultPlan};
+pub use inspect::{Answer, FeatureKind, Inspector, Learned, SessionState};
 pub use record::RecordedRequest;
 pub use server::{start, SimHandle, TOKEN_HEADER};
 

@@ -18,6 +18,7 @@ use super::api;
 use super::catalog::Catalog;
 use super::config::{Api, SimConfig};
 use super::faults::{Fault, FaultPlan, FaultTable};
+use super::inspect::Inspector;
 use super::learn::Brain;
 use super::net::{self, Body, BodyError};
 use super::record::{RecordedRequest, Recorder};
@@ -120,6 +121,13 @@ impl SimHandle {
 
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.shared.config.catalog
+    }
+
+    /// A read-only view of what it knows of each session (see [`Inspector`]).
+    pub fn inspector(&self) -> Inspector {
+        Inspector {
+            shared: Arc::clone(&self.shared),
+        }
     }
 
     /// Sets the same fault plan for all three APIs, effective from the next request.

@@ -22,17 +22,17 @@ pub(super) fn product_path(id: &str) -> String {
     format!("/product/{}", utf8_percent_encode(id, SEGMENT))
 }
 
-pub(super) fn image_path(id: &str, back: bool) -> String {
+pub(in crate::demo) fn image_path(id: &str, back: bool) -> String {
     let suffix = if back { "-back" } else { "" };
     format!("/images/{}{suffix}.svg", utf8_percent_encode(id, SEGMENT))
 }
 
-fn category_path(id: &str) -> String {
+pub(in crate::demo) fn category_path(id: &str) -> String {
     format!("/category/{}", utf8_percent_encode(id, SEGMENT))
 }
 
 /// HTML-escapes text for element content and double-quoted attributes.
-pub(super) fn escape(text: &str) -> String {
+pub(in crate::demo) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -121,7 +121,8 @@ fn tiles<'a>(products: impl Iterator<Item = &'a Product>) -> String {
     out
 }
 
-pub(super) fn home(catalog: &Catalog) -> String {
+/// The home page; with `compare`, a note linking reshelf's compare page (the demo's).
+pub(super) fn home(catalog: &Catalog, compare: bool) -> String {
     let mut list = String::from("<ul class=\"category-list\">\n");
     for c in catalog.categories() {
         let count = catalog.category_products(&c.id).map_or(0, Iterator::count);
@@ -133,9 +134,17 @@ pub(super) fn home(catalog: &Catalog) -> String {
         );
     }
     list.push_str("</ul>");
+    // The demo's own words are English, as its README and console are.
+    let note = if compare {
+        "\n<aside class=\"reshelf-demo\" lang=\"en\"><strong>reshelf demo:</strong> browse a few \
+         categories, then <a href=\"/demo/compare\">compare the shop's order with yours</a> \
+         and see what the simulator learned about your session.</aside>"
+    } else {
+        ""
+    };
     let main = format!(
         "<h1>Nova coleção</h1>\n<p class=\"count\">Escolha uma categoria: a ordem das vitrines \
-         se adapta ao que você olha.</p>\n{list}"
+         se adapta ao que você olha.</p>{note}\n{list}"
     );
     layout(catalog, "Início", &main)
 }
