@@ -14,11 +14,16 @@
 //! | `/search?query=Q` | the shop's own (native) name search |
 //! | `/images/{id}.svg`, `/images/{id}-back.svg` | placeholder in the product's colour |
 //! | `/static/shop.css`, `/static/shop.js` | stylesheet; the search box and "Shop the look" drawer, which call reshelf's `/_reshelf` endpoints |
+//! | `POST /cart/add` (form `product=ID`) | "added to the bag" page with a checkout form; unknown product 400 |
+//! | `POST /checkout` (form `items=A,B`) | order confirmed, its value in `X-Order-Value` (`123.40`); no known item 400 |
+//!
+//! The two POST routes are the demo experiment's goals (see `cart`); other methods there 405.
 //!
 //! Pages and the API are `Cache-Control: no-cache` (the order may change per visit); images
 //! and CSS may be cached for an hour.
 
 mod api;
+pub mod cart;
 mod pages;
 mod svg;
 
@@ -49,7 +54,7 @@ pub async fn start(catalog: Arc<Catalog>, listener: TcpListener) -> ShopHandle {
     let shutdown = CancellationToken::new();
     let task = net::spawn_server(listener, shutdown.clone(), move |req| {
         let catalog = Arc::clone(&catalog);
-        async move { handle(&catalog, &req) }
+        async move { handle(&catalog, req).await }
     });
     ShopHandle {
         addr,
@@ -93,17 +98,13 @@ impl Drop for ShopHandle {
     }
 }
 
-fn handle(catalog: &Catalog, req: &Request<Incoming>) -> Response<Body> {
+async fn handle(catalog: &Catalog, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path();
+    if path == "/cart/add" || path == "/checkout" {
+        return cart(catalog, req).await;
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        let mut response = net::respond(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "text/plain; charset=utf-8",
-            "method not allowed\n",
-        );
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return response;
+        return not_allowed("GET, HEAD");
     }
     let segments: Vec<String> = req
         .uri()
@@ -182,6 +183,56 @@ fn handle(catalog: &Catalog, req: &Request<Incoming>) -> Response<Body> {
         *response.status_mut() = StatusCode::NOT_FOUND;
         response
     })
+}
+
+/// The cart's POST routes (`cart`).
+async fn cart(catalog: &Catalog, req: Request<Incoming>) -> Response<Body> {
+    if req.method() != Method::POST {
+        return not_allowed("POST");
+    }
+    let checkout = req.uri().path() == "/checkout";
+    let Ok(form) = net::read_body(req.into_body(), cart::MAX_FORM_BYTES).await else {
+        return net::respond(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            "unreadable or too large form\n",
+        );
+    };
+    let answer = if checkout {
+        cart::checkout(catalog, &form)
+    } else {
+        cart::add(catalog, &form)
+    };
+    match answer {
+        cart::CartPage::Done { html, order_value } => {
+            let mut response = page(html);
+            if let Some(value) = order_value {
+                let text = cart::order_value_text(value);
+                response.headers_mut().insert(
+                    "x-order-value",
+                    HeaderValue::from_str(&text).expect("a number is a header value"),
+                );
+            }
+            response
+        }
+        cart::CartPage::NoProduct => net::respond(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            "no known product in the form\n",
+        ),
+    }
+}
+
+fn not_allowed(allow: &'static str) -> Response<Body> {
+    let mut response = net::respond(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "text/plain; charset=utf-8",
+        "method not allowed\n",
+    );
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    response
 }
 
 fn page(html: String) -> Response<Body> {
