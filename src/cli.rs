@@ -76,6 +76,8 @@ enum Command {
         /// Public address of the proxy.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        #[command(flatten)]
+        options: crate::demo::DemoOptions,
     },
     /// The Fashion.AI simulator alone.
     Sim(crate::sim::SimArgs),
@@ -162,9 +164,9 @@ pub fn main() -> ExitCode {
             }
             ExitCode::from(if found.block.is_some() { 0 } else { 1 })
         }
-        Command::Demo { listen } => {
+        Command::Demo { listen, options } => {
             let _log = crate::telemetry::init(crate::config::LogFormat::Text);
-            run_runtime(crate::demo::run(listen))
+            run_runtime(crate::demo::run(listen, options))
         }
         Command::Sim(args) => run_runtime(crate::sim::run(args)),
     }
