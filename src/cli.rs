@@ -84,9 +84,26 @@ enum Command {
         /// Public address of the proxy.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
+        #[command(flatten)]
+        options: crate::demo::DemoOptions,
     },
-    /// The Fashion.AI simulator alone.
-    Sim(crate::sim::SimArgs),
+    /// The Fashion.AI simulator alone (`--listen`), or simulated shoppers (`sim shoppers`).
+    Sim(Sim),
+}
+
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct Sim {
+    #[command(subcommand)]
+    command: Option<SimCommand>,
+    #[command(flatten)]
+    server: Option<crate::sim::SimArgs>,
+}
+
+#[derive(Debug, Subcommand)]
+enum SimCommand {
+    /// Simulated shoppers browsing and buying through reshelf (loopback only, bounded).
+    Shoppers(crate::sim::shoppers::ShopperArgs),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -197,11 +214,29 @@ pub fn main() -> ExitCode {
             }
             ExitCode::from(if found.block.is_some() { 0 } else { 1 })
         }
-        Command::Demo { listen } => {
+        Command::Demo { listen, options } => {
             let _log = crate::telemetry::init(crate::config::LogFormat::Text);
-            run_runtime(crate::demo::run(listen))
+            run_runtime(crate::demo::run(listen, options))
         }
-        Command::Sim(args) => run_runtime(crate::sim::run(args)),
+        Command::Sim(Sim {
+            command: Some(SimCommand::Shoppers(args)),
+            ..
+        }) => match tokio::runtime::Runtime::new() {
+            Ok(runtime) => ExitCode::from(runtime.block_on(crate::sim::shoppers::command(&args))),
+            Err(e) => {
+                eprintln!("reshelf: cannot start the async runtime: {e}");
+                ExitCode::from(1)
+            }
+        },
+        Command::Sim(Sim {
+            server: Some(args), ..
+        }) => run_runtime(crate::sim::run(args)),
+        Command::Sim(Sim { .. }) => {
+            eprintln!(
+                "reshelf: sim needs --listen ADDR (the simulator) or a subcommand (shoppers)"
+            );
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -13,7 +13,7 @@
 //!
 //! | layer | modules |
 //! | --- | --- |
-//! | entry points | [`cli`], [`demo`], [`sim`], [`onboard`] (`probe` and `suggest`) |
+//! | entry points | [`cli`], [`demo`], [`sim`] (Fashion.AI simulator, simulated shoppers), [`onboard`] (`probe` and `suggest`) |
 //! | listeners | [`server`] |
 //! | flows | [`proxy`] (router, listing, passthrough), [`admin`] |
 //! | shared state | [`app`] |

@@ -1,5 +1,6 @@
 //! The demo shop origin over real sockets: home links, category pages with product tiles in
-//! native order, the JSON listing API with the same ids, product pages, images, 404s.
+//! native order, the JSON listing API with the same ids, product pages, images, 404s, and the
+//! cart and checkout the demo's experiment counts as goals.
 
 #[path = "common/sim.rs"]
 mod common;
@@ -245,6 +246,55 @@ async fn unknown_paths_are_404_and_other_methods_405() {
         page.len().to_string().as_str()
     );
     assert!(head.bytes().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_product_form_adds_to_the_cart_and_checkout_answers_the_order_value() {
+    let catalog = Arc::new(Catalog::embedded());
+    let shop = start_shop(Arc::clone(&catalog)).await;
+    let base = shop.base_url();
+    let (a, b) = (&catalog.products()[0], &catalog.products()[7]);
+    let (_, _, page) = get(format!("{base}/product/{}", a.id)).await;
+    assert_eq!(attrs(&page, "form[method=post]", "action"), ["/cart/add"]);
+    assert_eq!(
+        attrs(&page, "form input[name=product]", "value"),
+        [a.id.as_str()]
+    );
+
+    let post = |path: &str, form: String| {
+        reqwest::Client::new()
+            .post(format!("{base}{path}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+    };
+    let added = post("/cart/add", format!("product={}", a.id))
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::OK);
+    let page = added.text().await.unwrap();
+    assert_eq!(attrs(&page, "form[method=post]", "action"), ["/checkout"]);
+    assert_eq!(
+        attrs(&page, "form input[name=items]", "value"),
+        [a.id.as_str()]
+    );
+
+    let order = post("/checkout", format!("items={}%2C{}", a.id, b.id))
+        .await
+        .unwrap();
+    assert_eq!(order.status(), StatusCode::OK);
+    assert_eq!(
+        order.headers()["x-order-value"],
+        format!("{:.2}", a.sale_price + b.sale_price).as_str()
+    );
+
+    let unknown = post("/cart/add", "product=nope".into()).await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+    let empty = post("/checkout", String::new()).await.unwrap();
+    assert_eq!(empty.status(), StatusCode::BAD_REQUEST);
+    let (status, headers, _) = get(format!("{base}/cart/add")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(headers["allow"], "POST");
 }
 
 #[tokio::test]

@@ -2,6 +2,12 @@
 //! proxy in front of the shop, all on loopback, so a newcomer can watch listings reorder, and
 //! a compare page ([`compare`], served by the shop) that shows why.
 //!
+//! With `--holdout-percent` the demo runs the experiment (README, "The experiment readout"):
+//! the shop's `POST /cart/add` and `POST /checkout` are its goals, the cookie key is drawn at
+//! start, and `reshelf sim shoppers` can shop in it. `--no-personalization` makes the
+//! simulator answer every `categoryView` with an empty ranking, so both arms see the native
+//! order: an A/A run, which must show no difference.
+//!
 //! May depend on: `server`, `sim`, `config`, and for the compare page's reading of the
 //! proxy's state `app`, `identity`, `ranking` and `rewrite` (an entry point: nothing below
 //! calls it).
@@ -44,7 +50,40 @@ path = "/api/categories/{id}/products"
 format = "json"
 array = "/products"
 product_id = "id"
+
+[endpoints]
+# Simulated shoppers (`reshelf sim shoppers`) name their own addresses in X-Forwarded-For, so
+# the per-client rate limit counts each apart; a browser on this machine sends none.
+trusted_proxies = ["127.0.0.1", "::1"]
+
+[experiment]
+name = "demo"
+holdout_percent = {holdout}
+cookie_key_env = "RESHELF_DEMO_EXPERIMENT_KEY"
+
+[[experiment.goals]]
+name = "cart"
+method = "POST"
+path = "/cart/add"
+
+[[experiment.goals]]
+name = "order"
+method = "POST"
+path = "/checkout"
+value_header = "x-order-value"
 "#;
+
+/// What `reshelf demo` runs besides the defaults.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::Args)]
+pub struct DemoOptions {
+    /// Share of sessions held out of personalization, 0 to 50 (0: no experiment).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=50))]
+    pub holdout_percent: u32,
+    /// The simulator answers every categoryView with an empty ranking: no page is
+    /// personalized, in either arm (an A/A run).
+    #[arg(long)]
+    pub no_personalization: bool,
+}
 
 /// Everything the demo runs.
 pub struct Demo {
@@ -56,6 +95,11 @@ pub struct Demo {
 impl Demo {
     /// Starts shop, simulator and proxy; the proxy's public side on `listen`.
     pub async fn start(listen: SocketAddr) -> Result<Demo, RunError> {
+        Demo::start_with(listen, DemoOptions::default()).await
+    }
+
+    /// [`Demo::start`] with an experiment, or without personalization.
+    pub async fn start_with(listen: SocketAddr, options: DemoOptions) -> Result<Demo, RunError> {
         let catalog = Arc::new(Catalog::embedded());
         let bind = |what| async move {
             let addr = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -72,6 +116,12 @@ impl Demo {
             .expect("a bound TCP listener has a local address");
         let sim_config = SimConfig {
             catalog: catalog.clone(),
+            // Never enough prior events: every ranking is empty.
+            min_events: if options.no_personalization {
+                u32::MAX
+            } else {
+                SimConfig::default().min_events
+            },
             ..SimConfig::default()
         };
         let token = sim_config.token.clone();
@@ -79,8 +129,12 @@ impl Demo {
         let text = DEMO_CONFIG
             .replace("{public}", &listen.to_string())
             .replace("{shop}", &shop_addr.to_string())
-            .replace("{sim}", &sim.addr().to_string());
-        let env = HashMap::from([("RESHELF_DEMO_APP_TOKEN", token)]);
+            .replace("{sim}", &sim.addr().to_string())
+            .replace("{holdout}", &options.holdout_percent.to_string());
+        let env = HashMap::from([
+            ("RESHELF_DEMO_APP_TOKEN", token),
+            ("RESHELF_DEMO_EXPERIMENT_KEY", cookie_key()),
+        ]);
         let config =
             Config::from_toml(&text, &|name| env.get(name).cloned()).map_err(RunError::Config)?;
         let proxy = crate::server::start(config).await?;
@@ -96,10 +150,17 @@ impl Demo {
     }
 }
 
+/// A fresh experiment cookie key: 48 random letters and digits (the config wants 32 bytes or
+/// more). A new key per run is enough: the demo's counts live as long as its process.
+fn cookie_key() -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    Alphanumeric.sample_string(&mut rand::rng(), 48)
+}
+
 /// Runs the demo until SIGINT/SIGTERM.
-pub async fn run(listen: SocketAddr) -> Result<(), RunError> {
+pub async fn run(listen: SocketAddr, options: DemoOptions) -> Result<(), RunError> {
     let mut signals = crate::server::Signals::install()?;
-    let demo = Demo::start(listen).await?;
+    let demo = Demo::start_with(listen, options).await?;
     let public = demo.proxy.public_addr();
     println!("reshelf demo is running.");
     println!();
@@ -110,10 +171,22 @@ pub async fn run(listen: SocketAddr) -> Result<(), RunError> {
     println!();
     println!("  shop origin (native order)  {}", demo.shop.base_url());
     println!("  Fashion.AI simulator        {}", demo.sim.base_url());
-    println!(
-        "  metrics                     http://{}/metrics",
-        demo.proxy.admin_addr()
-    );
+    let admin = demo.proxy.admin_addr();
+    println!("  metrics                     http://{admin}/metrics");
+    if options.holdout_percent > 0 {
+        println!("  experiment readout          http://{admin}/experiment");
+        println!();
+        println!(
+            "  {}% of sessions are held out{}. Simulated shoppers:",
+            options.holdout_percent,
+            if options.no_personalization {
+                ", and no page is personalized (A/A)"
+            } else {
+                ""
+            }
+        );
+        println!("    reshelf sim shoppers --target http://{public} --shoppers 2000");
+    }
     println!();
     println!("Press Ctrl-C to stop.");
     signals.shutdown().await;

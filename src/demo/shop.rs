@@ -14,6 +14,10 @@
 //! | `/search?query=Q` | the shop's own (native) name search |
 //! | `/images/{id}.svg`, `/images/{id}-back.svg` | a drawing of the product's kind (dress, shoe, bag, …) in its colour |
 //! | `/static/shop.css`, `/static/shop.js` | stylesheet; the search box and "Shop the look" drawer, which call reshelf's `/_reshelf` endpoints |
+//! | `POST /cart/add` (form `product=ID`) | "added to the bag" page with a checkout form; unknown product 400 |
+//! | `POST /checkout` (form `items=A,B`) | order confirmed, its value in `X-Order-Value` (`123.40`); no known item 400 |
+//!
+//! The two POST routes are the demo experiment's goals (see `cart`); other methods there 405.
 //!
 //! Pages and the API are `Cache-Control: no-cache` (the order may change per visit); images
 //! and CSS may be cached for an hour.
@@ -22,6 +26,7 @@
 //! compare page at `/demo/compare` (see [`super::compare`]) and links it from the home page.
 
 mod api;
+pub mod cart;
 pub(super) mod pages;
 mod svg;
 
@@ -73,7 +78,7 @@ fn serve(catalog: Arc<Catalog>, lens: Option<Arc<Lens>>, listener: TcpListener) 
                     return page;
                 }
             }
-            handle(&catalog, lens.is_some(), &req)
+            handle(&catalog, lens.is_some(), req).await
         }
     });
     ShopHandle {
@@ -119,17 +124,13 @@ impl Drop for ShopHandle {
 }
 
 /// The shop's routes; `compare`: the home page links the compare page.
-fn handle(catalog: &Catalog, compare: bool, req: &Request<Incoming>) -> Response<Body> {
+async fn handle(catalog: &Catalog, compare: bool, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path();
+    if path == "/cart/add" || path == "/checkout" {
+        return cart(catalog, req).await;
+    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        let mut response = net::respond(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "text/plain; charset=utf-8",
-            "method not allowed\n",
-        );
-        response
-            .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return response;
+        return not_allowed("GET, HEAD");
     }
     let segments: Vec<String> = req
         .uri()
@@ -208,6 +209,56 @@ fn handle(catalog: &Catalog, compare: bool, req: &Request<Incoming>) -> Response
         *response.status_mut() = StatusCode::NOT_FOUND;
         response
     })
+}
+
+/// The cart's POST routes (`cart`).
+async fn cart(catalog: &Catalog, req: Request<Incoming>) -> Response<Body> {
+    if req.method() != Method::POST {
+        return not_allowed("POST");
+    }
+    let checkout = req.uri().path() == "/checkout";
+    let Ok(form) = net::read_body(req.into_body(), cart::MAX_FORM_BYTES).await else {
+        return net::respond(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            "unreadable or too large form\n",
+        );
+    };
+    let answer = if checkout {
+        cart::checkout(catalog, &form)
+    } else {
+        cart::add(catalog, &form)
+    };
+    match answer {
+        cart::CartPage::Done { html, order_value } => {
+            let mut response = page(html);
+            if let Some(value) = order_value {
+                let text = cart::order_value_text(value);
+                response.headers_mut().insert(
+                    "x-order-value",
+                    HeaderValue::from_str(&text).expect("a number is a header value"),
+                );
+            }
+            response
+        }
+        cart::CartPage::NoProduct => net::respond(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            "no known product in the form\n",
+        ),
+    }
+}
+
+fn not_allowed(allow: &'static str) -> Response<Body> {
+    let mut response = net::respond(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "text/plain; charset=utf-8",
+        "method not allowed\n",
+    );
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    response
 }
 
 fn page(html: String) -> Response<Body> {

@@ -1,9 +1,10 @@
 //! Fashion.AI simulator: the three Fashion.AI APIs (README, "Fashion.AI API") with the token
 //! check, for tests, the demo and operators' staging. In-process with [`start`] and a
-//! [`SimHandle`], or `reshelf sim`.
+//! [`SimHandle`], or `reshelf sim`. Beside it, [`shoppers`]: simulated shoppers that shop
+//! through reshelf (`reshelf sim shoppers`).
 //!
-//! May depend on: `server` (its signal handling) and `RunError`; it shares no code
-//! with the proxy's request path, so it stays an independent stand-in.
+//! May depend on: `server` (its signal handling), `telemetry` (error chains) and `RunError`;
+//! it shares no code with the proxy's request path, so it stays an independent stand-in.
 //!
 //! # APIs (every call needs `X-FashionAI-APP-Token`; missing or wrong: 401 `{"error": ..}`)
 //!
@@ -73,6 +74,7 @@ mod profile;
 mod record;
 pub mod search;
 mod server;
+pub mod shoppers;
 pub mod text;
 
 use std::net::SocketAddr;

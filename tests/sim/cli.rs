@@ -1,4 +1,5 @@
-//! `reshelf sim`: arguments to config, the token from the environment, start and SIGTERM.
+//! `reshelf sim`: arguments to config, the token from the environment, start and SIGTERM;
+//! `reshelf sim shoppers` against the demo, and its bounds.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -132,4 +133,72 @@ async fn serves_with_the_environment_token_and_exits_0_on_sigterm() {
         .expect("exits after SIGTERM")
         .unwrap();
     assert_eq!(status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn shoppers_shop_through_the_demo_and_print_the_readout() {
+    use reshelf::demo::{Demo, DemoOptions};
+    let options = DemoOptions {
+        holdout_percent: 50,
+        no_personalization: false,
+    };
+    let demo = Demo::start_with(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), options)
+        .await
+        .unwrap();
+    let reshelf = |args: Vec<String>| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_reshelf"))
+            .args(args)
+            .output()
+    };
+    let target = format!("http://{}", demo.proxy.public_addr());
+    let admin = demo.proxy.admin_addr().to_string();
+    let argv = |rest: &[&str]| -> Vec<String> {
+        ["sim", "shoppers"]
+            .iter()
+            .chain(rest)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let output = reshelf(argv(&[
+        "--target",
+        &target,
+        "--shoppers",
+        "6",
+        "--pages",
+        "2",
+        "--admin",
+        &admin,
+    ]))
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("6 shoppers in"), "{stdout}");
+    assert!(stdout.contains("12 category pages"), "{stdout}");
+    assert!(stdout.contains("readout: sessions treatment"), "{stdout}");
+    assert!(stdout.contains("  cart: treatment"), "{stdout}");
+    // Each shopper is one session, exposed once.
+    let m = &demo.proxy.state().metrics.experiment;
+    let sessions: u64 = ["treatment", "holdout"]
+        .iter()
+        .map(|arm| m.sessions.with_label_values(&[arm]).get())
+        .sum();
+    assert_eq!(sessions, 6);
+
+    // Only loopback, and bounded: other targets and out-of-range counts are refused.
+    for bad in [
+        argv(&["--target", "http://192.0.2.1:8080"]),
+        argv(&["--target", &target, "--shoppers", "0"]),
+        argv(&["--target", &target, "--pages", "51"]),
+        vec!["sim".to_string()],
+    ] {
+        let output = reshelf(bad.clone()).await.unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+    }
+    let output = reshelf(argv(&["--target", "http://192.0.2.1:8080"]))
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a loopback address"));
+    demo.shutdown().await;
 }

@@ -48,7 +48,7 @@ pub(in crate::demo) fn escape(text: &str) -> String {
 }
 
 /// `R$ 1.299,90`: Brazilian real formatting.
-fn brl(value: f64) -> String {
+pub(super) fn brl(value: f64) -> String {
     let cents = (value * 100.0).round() as u64;
     let units = (cents / 100).to_string();
     let mut grouped = String::new();
@@ -61,7 +61,7 @@ fn brl(value: f64) -> String {
     format!("R$ {grouped},{:02}", cents % 100)
 }
 
-fn price(p: &Product) -> String {
+pub(super) fn price(p: &Product) -> String {
     if p.sale_price < p.price {
         format!(
             "<span class=\"price\"><s>{}</s> <strong>{}</strong></span>",
@@ -74,7 +74,7 @@ fn price(p: &Product) -> String {
 }
 
 /// The page frame: header with the category links and the search form, then `main`.
-fn layout(catalog: &Catalog, title: &str, main: &str) -> String {
+pub(super) fn layout(catalog: &Catalog, title: &str, main: &str) -> String {
     let mut nav = String::new();
     for c in catalog.categories() {
         let _ = write!(
@@ -195,7 +195,10 @@ pub(super) fn product(catalog: &Catalog, p: &Product) -> String {
          <div class=\"details\">\n<h1>{name}</h1>\n<p>{price}</p>\n\
          <p>Cor: {colour}</p>\n<p>Tamanhos:</p>\n<ul class=\"sizes\">{sizes}</ul>\n\
          <p class=\"count\">SKU {sku}</p>\n\
-         <button class=\"buy\" type=\"button\">Adicionar à sacola</button>\n</div>\n</article>\n\
+         <form method=\"post\" action=\"/cart/add\">\
+         <input type=\"hidden\" name=\"product\" value=\"{id}\">\
+         <button class=\"buy\" type=\"submit\">Adicionar à sacola</button></form>\n\
+         </div>\n</article>\n\
          <section class=\"look\">\n<h2>Complete o look</h2>\n\
          <div id=\"shop-the-look\" data-product-id=\"{id}\">\
          <button class=\"look-open\" type=\"button\" aria-controls=\"look-drawer\" \
