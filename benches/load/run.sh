@@ -41,6 +41,7 @@
 #                         runs are bounded and the kernel keeps 5% of each CPU for others
 #   ACCESS_LOG=on         nginx proxy writes an access log and reshelf logs at info (one
 #                         access line per request), both to files; off: neither logs requests
+#   STREAM_LISTINGS=true  reshelf's listen.stream_listings (false: the buffered listing flow)
 #   PROFILE=0             1: `perf record` reshelf during each of its cases (flat profile,
 #                         perf-LOAD-GROUP-VARIANT.txt in OUT; needs linux-perf). Profiling
 #                         costs CPU: do not quote the figures of a profiled run.
@@ -76,6 +77,7 @@ CPU_SERVER=${CPU_SERVER:-1}
 CPU_ORIGIN=${CPU_ORIGIN:-$CPU_SERVER}
 ACCESS_LOG=${ACCESS_LOG:-on}
 PROFILE=${PROFILE:-0}
+STREAM_LISTINGS=${STREAM_LISTINGS:-true}
 PERF_ARGS=${PERF_ARGS:-"-F 999"}
 NICE=${NICE:-0}
 RT=${RT:-0}
@@ -180,7 +182,8 @@ fill() { # fill TEMPLATE OUTPUT: replaces @NAME@ with the value of shell variabl
     local text var
     text=$(<"$1")
     for var in PREFIX DOCROOT ORIGIN_PORT PROXY_PORT RESHELF_PORT ADMIN_PORT SIM_PORT \
-        ORIGIN_WORKERS PROXY_WORKERS PROXY_ACCESS_LOG NGINX_PROXY_BUFFERS WORKER_CONNECTIONS; do
+        ORIGIN_WORKERS PROXY_WORKERS PROXY_ACCESS_LOG NGINX_PROXY_BUFFERS WORKER_CONNECTIONS \
+        STREAM_LISTINGS; do
         text=${text//@$var@/${!var:-}}
     done
     printf '%s\n' "$text" >"$2"
@@ -457,7 +460,7 @@ done
     else
         echo "- not pinned: everything shares all CPUs"
     fi
-    echo "- duration $DURATION per run after $WARMUP warm-up, $REPEAT round(s) (medians), access log $ACCESS_LOG, started with: ${PRIO[*]}"
+    echo "- duration $DURATION per run after $WARMUP warm-up, $REPEAT round(s) (medians), access log $ACCESS_LOG, reshelf stream_listings $STREAM_LISTINGS, started with: ${PRIO[*]}"
     echo "- nginx proxy_pass buffering: ${NGINX_PROXY_BUFFERS:-nginx defaults}"
     for load in $LOADS; do
         v="LOAD_$load"; p="PACE_$load"
