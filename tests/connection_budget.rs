@@ -6,15 +6,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::binary::Proc;
-use common::origin::{full, TestServer};
 use common::raw;
 use common::{client, config_toml, HTML_PAGE};
-use hyper::Response;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 
 const NOFILE: u32 = 256;
 const CLIENTS: usize = 150;
@@ -39,20 +36,7 @@ fn budget(line: &str) -> usize {
 async fn more_clients_than_the_budget_each_get_an_answer_and_healthz_stays_up() {
     // This process holds the clients' and the origin's sockets.
     reshelf::server::budget::raise_nofile();
-    let gate = Arc::new(Semaphore::new(0));
-    let (arrived, mut arrivals) = mpsc::unbounded_channel();
-    let origin = {
-        let gate = gate.clone();
-        TestServer::start(move |_| {
-            let (gate, arrived) = (gate.clone(), arrived.clone());
-            async move {
-                let _ = arrived.send(());
-                let _permit = gate.acquire().await.unwrap();
-                Response::new(full("from the origin"))
-            }
-        })
-        .await
-    };
+    let (origin, gate, mut arrivals) = common::origin::gated().await;
     // The served requests wait at the origin while the rest are refused: no origin timeout
     // may end them first.
     let toml = config_toml(origin.addr, None, HTML_PAGE)

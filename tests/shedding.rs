@@ -6,13 +6,10 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use common::origin::{full, TestServer};
 use common::{client, config_toml, metrics_text, HTML_PAGE};
-use hyper::Response;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::mpsc;
 
 const BOUND: Duration = Duration::from_secs(20);
 
@@ -20,25 +17,6 @@ async fn within<F: std::future::Future>(what: &str, f: F) -> F::Output {
     tokio::time::timeout(BOUND, f)
         .await
         .unwrap_or_else(|_| panic!("{what}: not within {BOUND:?}"))
-}
-
-/// An origin whose requests report their arrival and then wait for a permit of `gate`.
-async fn gated_origin() -> (TestServer, Arc<Semaphore>, mpsc::UnboundedReceiver<()>) {
-    let gate = Arc::new(Semaphore::new(0));
-    let (arrived, arrivals) = mpsc::unbounded_channel();
-    let origin = {
-        let gate = gate.clone();
-        TestServer::start(move |_| {
-            let (gate, arrived) = (gate.clone(), arrived.clone());
-            async move {
-                let _ = arrived.send(());
-                gate.acquire().await.unwrap().forget();
-                Response::new(full("from the origin"))
-            }
-        })
-        .await
-    };
-    (origin, gate, arrivals)
 }
 
 fn h2_client() -> reqwest::Client {
@@ -60,7 +38,7 @@ fn shed_count(metrics: &str, reason: &str) -> u64 {
 
 #[tokio::test]
 async fn requests_past_max_requests_get_503_at_once_and_their_places_come_back() {
-    let (origin, gate, mut arrivals) = gated_origin().await;
+    let (origin, gate, mut arrivals) = common::origin::gated().await;
     let toml = config_toml(origin.addr, None, HTML_PAGE)
         .replace("timeout_ms = 2000", "timeout_ms = 60000")
         .replace("[listen]", "[listen]\nmax_requests = 3");
@@ -133,7 +111,7 @@ async fn requests_past_max_requests_get_503_at_once_and_their_places_come_back()
 
 #[tokio::test]
 async fn a_request_waiting_past_the_queue_timeout_for_a_busy_origin_gets_503() {
-    let (origin, gate, mut arrivals) = gated_origin().await;
+    let (origin, gate, mut arrivals) = common::origin::gated().await;
     let toml = config_toml(origin.addr, None, HTML_PAGE)
         .replace("timeout_ms = 2000", "timeout_ms = 60000")
         .replace(

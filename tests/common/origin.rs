@@ -78,3 +78,28 @@ pub async fn dead_addr() -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     l.local_addr().unwrap()
 }
+
+/// An origin whose every request reports its arrival on the returned receiver, then waits for
+/// a permit of the returned gate (each permit lets one request through) and answers
+/// "from the origin".
+pub async fn gated() -> (
+    TestServer,
+    Arc<tokio::sync::Semaphore>,
+    tokio::sync::mpsc::UnboundedReceiver<()>,
+) {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let (arrived, arrivals) = tokio::sync::mpsc::unbounded_channel();
+    let origin = {
+        let gate = gate.clone();
+        TestServer::start(move |_| {
+            let (gate, arrived) = (gate.clone(), arrived.clone());
+            async move {
+                let _ = arrived.send(());
+                gate.acquire().await.expect("the gate stays open").forget();
+                Response::new(full("from the origin"))
+            }
+        })
+        .await
+    };
+    (origin, gate, arrivals)
+}
