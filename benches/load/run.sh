@@ -431,7 +431,8 @@ h2load_result() {
 
 # run_case ROUND LOAD GROUP VARIANT SERVER PATH [NAME=VALUE ...] [wrk args ...]
 # Groups named h2-* run h2load (H2LOAD_<load>, h2c prior knowledge) instead of wrk; the words
-# after PATH are then h2load arguments, and NAME=VALUE words (wrk.lua's) do not apply.
+# after PATH are then h2load arguments, and of the NAME=VALUE words only RPS applies: it
+# replaces the load's --rps (requests per second per h2load client).
 run_case() {
     local round=$1 load=$2 group=$3 variant=$4 server=$5 path=$6
     shift 6
@@ -454,6 +455,13 @@ run_case() {
     if [[ $group == h2-* ]]; then
         local h2_args_var="H2LOAD_$load"
         read -r -a load_args <<<"${!h2_args_var}"
+        local e i
+        for e in "${envs[@]}"; do
+            [[ $e == RPS=* ]] || continue
+            for i in "${!load_args[@]}"; do
+                [[ ${load_args[$i]} == --rps=* ]] && load_args[i]=--rps=${e#RPS=}
+            done
+        done
         url=${URL_H2[$server]:?no h2c listener for $server}$path
         h2log=$TMP/h2load-requests.tsv
         wrk_cmd=(h2load "${load_args[@]}" --log-file "$h2log" "${wrk_extra[@]}")
