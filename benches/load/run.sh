@@ -570,36 +570,6 @@ done
     [ -n "$BREAKER_LINE" ] && echo "- $BREAKER_LINE"
     echo "- RSS after the run: reshelf $((RESHELF_RSS / 1024)) MiB (peak $((RESHELF_HWM / 1024)) MiB); nginx proxy_pass master+workers $((PROXY_RSS / 1024)) MiB"
     echo
-    awk -F'\t' -v loads="$LOADS" '
-        function median(list,   n, a, i, j, t) {
-            n = split(list, a, " ")
-            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-        }
-        NR == 1 { next }
-        {
-            key = $2 SUBSEP $3 SUBSEP $4
-            if (!(key in seen)) { seen[key] = 1; order[++count] = key }
-            rps[key] = rps[key] " " $6; p50[key] = p50[key] " " $7; p99[key] = p99[key] " " $9
-            err[key] += $10; cpu[key] = cpu[key] " " $11
-        }
-        END {
-            nl = split(loads, L, " ")
-            for (l = 1; l <= nl; l++) {
-                print "| load | group | variant | req/s | p50 ms | p99 ms | errors | server CPU µs/req | req/s ÷ proxy_pass | p99 − direct ms |"
-                print "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-                for (i = 1; i <= count; i++) {
-                    split(order[i], k, SUBSEP)
-                    if (k[1] != L[l]) continue
-                    base = k[1] SUBSEP k[2] SUBSEP "proxy_pass"; dir = k[1] SUBSEP k[2] SUBSEP "direct"
-                    ratio = (base in seen && k[3] != "direct") ? sprintf("%.2f", median(rps[order[i]]) / median(rps[base])) : ""
-                    added = (dir in seen && k[3] != "direct") ? sprintf("%+.3f", median(p99[order[i]]) - median(p99[dir])) : ""
-                    printf "| %s | %s | %s | %.0f | %.3f | %.3f | %d | %.1f | %s | %s |\n", k[1], k[2], k[3],
-                        median(rps[order[i]]), median(p50[order[i]]), median(p99[order[i]]), err[order[i]],
-                        median(cpu[order[i]]), ratio, added
-                }
-                print ""
-            }
-        }' "$RESULTS"
+    awk -F'\t' -v loads="$LOADS" -f "$HERE/report.awk" "$RESULTS"
 } | tee "$OUT/report.md"
 log "results: $OUT"
