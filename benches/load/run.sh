@@ -5,16 +5,23 @@
 #   benches/load/run.sh                      # every case in cases.txt, both loads, once
 #   REPEAT=3 benches/load/run.sh             # three rounds; the tables show medians
 #   CASE_GROUPS="1k 64k" LOADS=moderate benches/load/run.sh
+#   QUICK=1 benches/load/run.sh              # passthrough in under two minutes (see QUICK)
 #
-# Installs nginx and wrk (Debian packages) when missing, builds reshelf --release, starts:
-#   origin    nginx serving /static/1k.bin, /static/64k.bin and /category/* (a real listing
-#             page copied at run time from ../shared/fixtures/storefronts/html/)
-#   proxy     nginx proxy_pass to the origin (keep-alive upstream)
+# Installs nginx, wrk and h2load (Debian packages) when missing, builds reshelf --release,
+# starts:
+#   origin    nginx serving /static/{1k,16k,64k,256k}.bin and /category/* (a real listing
+#             page copied at run time from ../shared/fixtures/storefronts/html/); HTTP/1.1 on
+#             ORIGIN_PORT, h2c (prior knowledge, `listen ... http2`) on ORIGIN_H2_PORT
+#   proxy     nginx proxy_pass to the origin (keep-alive HTTP/1.1 upstream); HTTP/1.1 on
+#             PROXY_PORT, h2c on PROXY_H2_PORT
 #   sim       `reshelf sim` (Fashion.AI stand-in) with a catalog of the listing page's ids
 #   reshelf   `reshelf serve` in front of the origin, the listing page as a [[pages]] route
 #   reshelf_hang  (only when the listing-hang group runs) a second reshelf, the same config
 #             but Fashion.AI is a second simulator that never answers (`--fault hang`); before
 #             the cases it measures how soon the breaker opens under a fresh hang
+# reshelf answers h2c prior knowledge on its one public port. Groups named h2-* are driven by
+# h2load (HTTP/2 cleartext, prior knowledge) against the servers' h2c listeners, all others by
+# wrk over HTTP/1.1.
 # then runs every case of cases.txt under every load of LOADS, and prints markdown tables with
 # req/s, p50/p99, CPU per request of the server under test, and the ratios; then the RSS of
 # reshelf. Everything it starts is stopped on exit.
@@ -24,6 +31,14 @@
 #   LOADS="full moderate" load names; LOAD_<name> holds the wrk arguments and PACE_<name> the
 #                         per-connection pause in ms (0 = closed loop, as fast as possible)
 #   REPEAT=1              rounds over all cases (medians reported)
+#   WARMUP_ROUNDS=$REPEAT rounds that warm up before each case (later rounds reuse the warm
+#                         servers and connections pools)
+#   H2LOAD_<name>         h2load arguments of load <name> for the h2-* groups (full: -t2 -c8
+#                         -m4, 32 streams in flight like wrk's 32 connections; moderate: -t1
+#                         -c8 -m1 --rps=400, about wrk's paced rate)
+#   QUICK=0               1: the developer's passthrough check (issue 16), under two minutes:
+#                         groups 1k 16k h2-1k h2-16k, the full load, 3 rounds of 2 s, 1 s
+#                         warm-up in the first round only
 #   CASE_GROUPS=""        only these case groups (default: all in CASES)
 #   CASES=cases.txt       case file (format in its header)
 #   PIN=1                 pin with taskset: wrk (and the simulator, a remote API in real
@@ -53,6 +68,7 @@
 #                         (default: a new directory under target/load/)
 #   ORIGIN_PORT PROXY_PORT RESHELF_PORT ADMIN_PORT SIM_PORT   (defaults 18081..18085)
 #   SIM_HANG_PORT RESHELF_HANG_PORT ADMIN_HANG_PORT            (defaults 18086..18088)
+#   ORIGIN_H2_PORT PROXY_H2_PORT                               (defaults 18089, 18090)
 #   LISTING_FILE          fixture file name (default the ~480 KB BigCommerce page)
 set -euo pipefail
 
@@ -61,6 +77,15 @@ ROOT=$(cd "$HERE/../.." && pwd)
 FIXTURES=${FIXTURES:-$ROOT/../shared/fixtures/storefronts/html}
 LISTING_FILE=${LISTING_FILE:-bigcommerce_halo_fumari_mix_series_category.html}
 
+QUICK=${QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+    CASE_GROUPS=${CASE_GROUPS:-"1k 16k h2-1k h2-16k"}
+    LOADS=${LOADS:-full}
+    REPEAT=${REPEAT:-3}
+    DURATION=${DURATION:-2s}
+    WARMUP=${WARMUP:-1s}
+    WARMUP_ROUNDS=${WARMUP_ROUNDS:-1}
+fi
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 LOADS=${LOADS:-"full moderate"}
@@ -69,6 +94,9 @@ PACE_full=${PACE_full:-0}
 LOAD_moderate=${LOAD_moderate:-"-t1 -c8"}
 PACE_moderate=${PACE_moderate:-2}
 REPEAT=${REPEAT:-1}
+WARMUP_ROUNDS=${WARMUP_ROUNDS:-$REPEAT}
+H2LOAD_full=${H2LOAD_full:-"-t2 -c8 -m4"}
+H2LOAD_moderate=${H2LOAD_moderate:-"-t1 -c8 -m1 --rps=400"}
 CASE_GROUPS=${CASE_GROUPS:-}
 CASES=${CASES:-$HERE/cases.txt}
 PIN=${PIN:-1}
@@ -90,6 +118,8 @@ SIM_PORT=${SIM_PORT:-18085}
 SIM_HANG_PORT=${SIM_HANG_PORT:-18086}
 RESHELF_HANG_PORT=${RESHELF_HANG_PORT:-18087}
 ADMIN_HANG_PORT=${ADMIN_HANG_PORT:-18088}
+ORIGIN_H2_PORT=${ORIGIN_H2_PORT:-18089}
+PROXY_H2_PORT=${PROXY_H2_PORT:-18090}
 OUT=${OUT:-$ROOT/target/load/$(date +%Y%m%d-%H%M%S)}
 
 export FASHIONAI_APP_TOKEN=${FASHIONAI_APP_TOKEN:-bench-app-token-0123456789}
@@ -101,6 +131,7 @@ die() { log "error: $*"; exit 1; }
 need_apt=()
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need_apt+=(nginx-light)
 command -v wrk >/dev/null || need_apt+=(wrk)
+command -v h2load >/dev/null || need_apt+=(nghttp2-client)
 command -v taskset >/dev/null || need_apt+=(util-linux)
 command -v curl >/dev/null || need_apt+=(curl)
 [ "${PROFILE:-0}" = 1 ] && ! command -v perf >/dev/null && need_apt+=(linux-perf)
@@ -182,16 +213,16 @@ fill() { # fill TEMPLATE OUTPUT: replaces @NAME@ with the value of shell variabl
     local text var
     text=$(<"$1")
     for var in PREFIX DOCROOT ORIGIN_PORT PROXY_PORT RESHELF_PORT ADMIN_PORT SIM_PORT \
-        ORIGIN_WORKERS PROXY_WORKERS PROXY_ACCESS_LOG NGINX_PROXY_BUFFERS WORKER_CONNECTIONS \
-        STREAM_LISTINGS; do
+        ORIGIN_H2_PORT PROXY_H2_PORT ORIGIN_WORKERS PROXY_WORKERS PROXY_ACCESS_LOG \
+        NGINX_PROXY_BUFFERS WORKER_CONNECTIONS STREAM_LISTINGS; do
         text=${text//@$var@/${!var:-}}
     done
     printf '%s\n' "$text" >"$2"
 }
 
-wait_http() { # wait_http URL: until it answers, at most 10 s
+wait_http() { # wait_http URL [curl args]: until it answers, at most 10 s
     for _ in $(seq 100); do
-        curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
+        curl -fsS -o /dev/null --max-time 1 "${@:2}" "$1" 2>/dev/null && return 0
         sleep 0.1
     done
     die "$1 did not come up"
@@ -202,13 +233,16 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wants_group() { [ -z "$CASE_GROUPS" ] || [[ " $CASE_GROUPS " == *" $1 "* ]]; }
 HANG_PORTS=()
 wants_group listing-hang && HANG_PORTS=("$SIM_HANG_PORT" "$RESHELF_HANG_PORT" "$ADMIN_HANG_PORT")
-for p in "$ORIGIN_PORT" "$PROXY_PORT" "$RESHELF_PORT" "$ADMIN_PORT" "$SIM_PORT" "${HANG_PORTS[@]}"; do
+for p in "$ORIGIN_PORT" "$PROXY_PORT" "$ORIGIN_H2_PORT" "$PROXY_H2_PORT" "$RESHELF_PORT" \
+    "$ADMIN_PORT" "$SIM_PORT" "${HANG_PORTS[@]}"; do
     port_free "$p" || die "port $p on 127.0.0.1 is in use; set *_PORT"
 done
 
 # --- content -------------------------------------------------------------------------------
 head -c 1024 /dev/urandom >"$TMP/docroot/static/1k.bin"
+head -c 16384 /dev/urandom >"$TMP/docroot/static/16k.bin"
 head -c 65536 /dev/urandom >"$TMP/docroot/static/64k.bin"
+head -c 262144 /dev/urandom >"$TMP/docroot/static/256k.bin"
 # Copied at run time, never committed (the fixtures stay in ../shared).
 cp "$FIXTURES/$LISTING_FILE" "$TMP/docroot/listing.html"
 chmod -R a+rX "$TMP/docroot"
@@ -281,6 +315,8 @@ fi
 
 wait_http "http://127.0.0.1:$ORIGIN_PORT/static/1k.bin"
 wait_http "http://127.0.0.1:$PROXY_PORT/static/1k.bin"
+wait_http "http://127.0.0.1:$ORIGIN_H2_PORT/static/1k.bin" --http2-prior-knowledge
+wait_http "http://127.0.0.1:$PROXY_H2_PORT/static/1k.bin" --http2-prior-knowledge
 wait_http "http://127.0.0.1:$ADMIN_PORT/readyz"
 [ -n "$RESHELF_HANG_PID" ] && wait_http "http://127.0.0.1:$ADMIN_HANG_PORT/readyz"
 
@@ -290,6 +326,13 @@ declare -A URL=(
     [proxy_pass]="http://127.0.0.1:$PROXY_PORT"
     [reshelf]="http://127.0.0.1:$RESHELF_PORT"
     [reshelf_hang]="http://127.0.0.1:$RESHELF_HANG_PORT"
+)
+# The same servers over h2c with prior knowledge (the h2-* groups): nginx on ports of their own,
+# reshelf on its one public port.
+declare -A URL_H2=(
+    [direct]="http://127.0.0.1:$ORIGIN_H2_PORT"
+    [proxy_pass]="http://127.0.0.1:$PROXY_H2_PORT"
+    [reshelf]="http://127.0.0.1:$RESHELF_PORT"
 )
 server_pids() {
     case $1 in
@@ -311,10 +354,14 @@ cpu_ticks() { # summed utime+stime (clock ticks) of the given PIDs
 }
 TICKS=$(getconf CLK_TCK)
 
-# Sanity: the listing page comes back whole through every server, and reshelf says what it did.
+# Sanity: the listing page comes back whole through every server, and reshelf says what it did;
+# every server answers h2c with prior knowledge as HTTP/2.
 for s in direct proxy_pass reshelf; do
     got=$(curl -fsS -o /dev/null -w '%{size_download}' "${URL[$s]}/category/fumari")
     [ "$got" -gt $((LISTING_BYTES / 2)) ] || die "$s served only $got bytes of the listing page"
+    got=$(curl -fsS -o /dev/null --http2-prior-knowledge -w '%{http_version} %{size_download}' \
+        "${URL_H2[$s]}/static/16k.bin")
+    [ "$got" = "2 16384" ] || die "$s over h2c answered '$got' (HTTP version, bytes), not '2 16384'"
 done
 # wrk sends no User-Agent, which reshelf does not count as a crawler; curl's would be.
 LISTING_XRESHELF=$(curl -fsS -o /dev/null -D - -H 'User-Agent:' \
@@ -364,7 +411,31 @@ fi
 RESULTS=$OUT/results.tsv
 printf 'round\tload\tgroup\tvariant\tserver\trps\tp50_ms\tp90_ms\tp99_ms\terrors\tcpu_us_per_req\n' >"$RESULTS"
 
+# h2load_result OUTPUT LOGFILE: one RESULT line in wrk.lua's format from h2load's summary and
+# its per-request log (tab-separated: start µs, status, µs to the end of the response).
+h2load_result() {
+    local text=$1 log=$2 secs failed errored timeout bad
+    secs=$(sed -n 's/^finished in \([0-9.]*\)s, .*/\1/p' <<<"$text")
+    [ -n "$secs" ] || return 1
+    read -r failed errored timeout < <(sed -n \
+        's/^requests: .* \([0-9]*\) failed, \([0-9]*\) errored, \([0-9]*\) timeout$/\1 \2 \3/p' \
+        <<<"$text")
+    bad=$(awk -F'\t' '$2 !~ /^2/ { n++ } END { print n + 0 }' "$log")
+    cut -f3 "$log" | sort -n | awk -v secs="$secs" -v failed="${failed:-0}" \
+        -v errored="${errored:-0}" -v timeout="${timeout:-0}" -v bad="$bad" '
+        { t[NR] = $1 }
+        function pct(p,   i) { i = int(NR * p / 100 + 0.5); if (i < 1) i = 1; return t[i] }
+        END {
+            printf "RESULT requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d max_us=%d ", NR,
+                secs * 1e6, pct(50), pct(90), pct(99), t[NR]
+            printf "connect=0 read=%d write=0 status=%d timeout=%d\n", failed + errored, bad, timeout
+        }'
+}
+
 # run_case ROUND LOAD GROUP VARIANT SERVER PATH [NAME=VALUE ...] [wrk args ...]
+# Groups named h2-* run h2load (H2LOAD_<load>, h2c prior knowledge) instead of wrk; the words
+# after PATH are then h2load arguments, and of the NAME=VALUE words only RPS applies: it
+# replaces the load's --rps (requests per second per h2load client).
 run_case() {
     local round=$1 load=$2 group=$3 variant=$4 server=$5 path=$6
     shift 6
@@ -383,8 +454,28 @@ run_case() {
     local url=${URL[$server]:?unknown server $server}$path
     local -a wrk_cmd=(wrk "${load_args[@]}" --latency -s "$HERE/wrk.lua" "${wrk_extra[@]}")
     local -a wrk_env=(env PACE_MS="${!pace_var}" "${envs[@]}")
+    local h2log="" dflag=-d
+    if [[ $group == h2-* ]]; then
+        local h2_args_var="H2LOAD_$load"
+        read -r -a load_args <<<"${!h2_args_var}"
+        local e i
+        for e in "${envs[@]}"; do
+            [[ $e == RPS=* ]] || continue
+            for i in "${!load_args[@]}"; do
+                [[ ${load_args[$i]} == --rps=* ]] && load_args[i]=--rps=${e#RPS=}
+            done
+        done
+        url=${URL_H2[$server]:?no h2c listener for $server}$path
+        h2log=$TMP/h2load-requests.tsv
+        wrk_cmd=(h2load "${load_args[@]}" --log-file "$h2log" "${wrk_extra[@]}")
+        wrk_env=(env)
+        dflag=-D
+    fi
 
-    pin "$CPU_CLIENT" "${wrk_env[@]}" "${wrk_cmd[@]}" -d "$WARMUP" "$url" </dev/null >/dev/null
+    if [ "$round" -le "$WARMUP_ROUNDS" ]; then
+        pin "$CPU_CLIENT" "${wrk_env[@]}" "${wrk_cmd[@]}" "$dflag" "$WARMUP" "$url" </dev/null >/dev/null
+    fi
+    [ -n "$h2log" ] && rm -f "$h2log"
     local pids before after out
     pids=$(server_pids "$server")
     # shellcheck disable=SC2086
@@ -398,7 +489,7 @@ run_case() {
             </dev/null >/dev/null 2>&1 &
         perf_pid=$!
     fi
-    out=$(pin "$CPU_CLIENT" "${wrk_env[@]}" "${wrk_cmd[@]}" -d "$DURATION" "$url" </dev/null)
+    out=$(pin "$CPU_CLIENT" "${wrk_env[@]}" "${wrk_cmd[@]}" "$dflag" "$DURATION" "$url" </dev/null)
     if [ -n "$perf_pid" ]; then
         wait "$perf_pid" || true
         perf report -i "$perf_data" --stdio --no-children --percent-limit 0.7 2>/dev/null |
@@ -409,7 +500,11 @@ run_case() {
     after=$(cpu_ticks $pids)
     printf '%s\n' "$out" >>"$OUT/wrk-output.txt"
     local line
-    line=$(grep '^RESULT ' <<<"$out") || die "no RESULT from wrk for $group/$variant"
+    if [ -n "$h2log" ]; then
+        line=$(h2load_result "$out" "$h2log") || die "no summary from h2load for $group/$variant"
+    else
+        line=$(grep '^RESULT ' <<<"$out") || die "no RESULT from wrk for $group/$variant"
+    fi
     declare -A r=()
     local kv
     for kv in ${line#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
@@ -425,6 +520,8 @@ run_case() {
     log "$(tail -n 1 "$RESULTS" | tr '\t' ' ')"
 }
 
+LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+RUN_START=$(date +%s)
 extra=()
 for round in $(seq "$REPEAT"); do
     for load in $LOADS; do
@@ -438,6 +535,8 @@ for round in $(seq "$REPEAT"); do
 done
 
 # --- report --------------------------------------------------------------------------------
+LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
+RUN_SECONDS=$(($(date +%s) - RUN_START))
 # reshelf's own view of the run (phase histograms: origin, ranking call, rewrite).
 curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics" >"$OUT/reshelf-metrics.txt" || true
 [ -n "$RESHELF_HANG_PID" ] &&
@@ -454,17 +553,19 @@ done
     echo "## Load run $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
     echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(uname -r)"
-    echo "- wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), $("$NGINX" -v 2>&1 | sed 's/^.*: //'), reshelf ${RESHELF_BIN:-$(git -C "$ROOT" rev-parse --short HEAD)}"
+    echo "- wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), h2load $(h2load --version 2>&1 | awk '{print $2}'), $("$NGINX" -v 2>&1 | sed 's/^.*: //'), reshelf ${RESHELF_BIN:-$(git -C "$ROOT" rev-parse --short HEAD)}"
+    echo "- load average (1/5/15 min) before the cases: $LOADAVG_START; after: $LOADAVG_END; cases took ${RUN_SECONDS} s"
     if [ "$PIN" = 1 ]; then
         echo "- pinned (taskset): wrk and simulator on CPU $CPU_CLIENT; nginx proxy_pass (1 worker) and reshelf on CPU $CPU_SERVER; nginx origin (1 worker) on CPU $CPU_ORIGIN"
     else
         echo "- not pinned: everything shares all CPUs"
     fi
-    echo "- duration $DURATION per run after $WARMUP warm-up, $REPEAT round(s) (medians), access log $ACCESS_LOG, reshelf stream_listings $STREAM_LISTINGS, started with: ${PRIO[*]}"
+    echo "- duration $DURATION per run after $WARMUP warm-up (rounds 1..$WARMUP_ROUNDS), $REPEAT round(s) (medians), access log $ACCESS_LOG, reshelf stream_listings $STREAM_LISTINGS, started with: ${PRIO[*]}"
     echo "- nginx proxy_pass buffering: ${NGINX_PROXY_BUFFERS:-nginx defaults}"
     for load in $LOADS; do
         v="LOAD_$load"; p="PACE_$load"
-        echo "- load \`$load\`: wrk ${!v} --latency$( [ "${!p}" != 0 ] && echo ", each connection pausing ${!p} ms before each request")"
+        h="H2LOAD_$load"
+        echo "- load \`$load\`: wrk ${!v} --latency$( [ "${!p}" != 0 ] && echo ", each connection pausing ${!p} ms before each request"); h2-* groups: h2load ${!h} (h2c prior knowledge)"
     done
     overrides=$(grep -v '^#' "$CASES" | grep -o '[A-Z_]*@[a-z_]*=[^ ]*' | sort -u | tr '\n' ' ' || true)
     [ -n "$overrides" ] && echo "- per-case settings in $(basename "$CASES"): $overrides(see the file)"
@@ -472,36 +573,6 @@ done
     [ -n "$BREAKER_LINE" ] && echo "- $BREAKER_LINE"
     echo "- RSS after the run: reshelf $((RESHELF_RSS / 1024)) MiB (peak $((RESHELF_HWM / 1024)) MiB); nginx proxy_pass master+workers $((PROXY_RSS / 1024)) MiB"
     echo
-    awk -F'\t' -v loads="$LOADS" '
-        function median(list,   n, a, i, j, t) {
-            n = split(list, a, " ")
-            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-        }
-        NR == 1 { next }
-        {
-            key = $2 SUBSEP $3 SUBSEP $4
-            if (!(key in seen)) { seen[key] = 1; order[++count] = key }
-            rps[key] = rps[key] " " $6; p50[key] = p50[key] " " $7; p99[key] = p99[key] " " $9
-            err[key] += $10; cpu[key] = cpu[key] " " $11
-        }
-        END {
-            nl = split(loads, L, " ")
-            for (l = 1; l <= nl; l++) {
-                print "| load | group | variant | req/s | p50 ms | p99 ms | errors | server CPU µs/req | req/s ÷ proxy_pass | p99 − direct ms |"
-                print "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-                for (i = 1; i <= count; i++) {
-                    split(order[i], k, SUBSEP)
-                    if (k[1] != L[l]) continue
-                    base = k[1] SUBSEP k[2] SUBSEP "proxy_pass"; dir = k[1] SUBSEP k[2] SUBSEP "direct"
-                    ratio = (base in seen && k[3] != "direct") ? sprintf("%.2f", median(rps[order[i]]) / median(rps[base])) : ""
-                    added = (dir in seen && k[3] != "direct") ? sprintf("%+.3f", median(p99[order[i]]) - median(p99[dir])) : ""
-                    printf "| %s | %s | %s | %.0f | %.3f | %.3f | %d | %.1f | %s | %s |\n", k[1], k[2], k[3],
-                        median(rps[order[i]]), median(p50[order[i]]), median(p99[order[i]]), err[order[i]],
-                        median(cpu[order[i]]), ratio, added
-                }
-                print ""
-            }
-        }' "$RESULTS"
+    awk -F'\t' -v loads="$LOADS" -f "$HERE/report.awk" "$RESULTS"
 } | tee "$OUT/report.md"
 log "results: $OUT"
