@@ -25,8 +25,13 @@ ORIGIN=$BASE PROXY=$((BASE + 1)) SIM=$((BASE + 2))
 RESHELF=$((BASE + 3)) ADMIN=$((BASE + 4)) BUFFERED=$((BASE + 5)) ADMIN_B=$((BASE + 6))
 
 command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx; }
-(cd "$ROOT" && cargo build --release --locked -q)
-BIN=$ROOT/target/release/reshelf
+# RESHELF_BIN: a reshelf binary to time instead of building this tree's.
+if [ -n "${RESHELF_BIN:-}" ]; then
+    BIN=$RESHELF_BIN
+else
+    (cd "$ROOT" && cargo build --release --locked -q)
+    BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/reshelf
+fi
 TMP=$(mktemp -d)
 PIDS=()
 cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$TMP"; }
