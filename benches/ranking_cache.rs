@@ -33,15 +33,22 @@ use reshelf::ranked::Ranking;
 use reshelf::ranking::cache::{Key, RankingCache};
 
 /// dhat's allocator (the system one, counted when the heap profiler runs); with
-/// `--features bench-mimalloc` the binary's own allocator instead, for the RSS figures only.
-#[cfg(not(feature = "bench-mimalloc"))]
+/// `--features bench-jemalloc` the binary's own allocator instead (`bench-mimalloc`: the one it
+/// had before), for the RSS figures only.
+#[cfg(not(any(feature = "bench-jemalloc", feature = "bench-mimalloc")))]
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
-#[cfg(feature = "bench-mimalloc")]
+#[cfg(feature = "bench-jemalloc")]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+#[cfg(all(feature = "bench-mimalloc", not(feature = "bench-jemalloc")))]
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Heap figures need dhat's allocator.
-const HEAP: bool = cfg!(not(feature = "bench-mimalloc"));
+const HEAP: bool = cfg!(not(any(
+    feature = "bench-jemalloc",
+    feature = "bench-mimalloc"
+)));
 
 const CHILD: &str = "RESHELF_CACHE_CHILD";
 const CATEGORIES: usize = 40;

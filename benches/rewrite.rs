@@ -10,8 +10,9 @@
 //! `stream` is `rewrite::html::HtmlStream` over the same page fed in 16 KiB pieces, the ranking
 //! decided before the first piece, every piece's ready bytes taken; a line `html stream ...`
 //! gives its median beside `full`'s from calls made side by side.
-//! Run: `cargo bench --bench rewrite -- html`; with `--features bench-mimalloc` under the
-//! binary's allocator (mimalloc) instead of the system one, for both sides of every pair.
+//! Run: `cargo bench --bench rewrite -- html`; with `--features bench-jemalloc` under the
+//! binary's allocator (jemalloc) instead of the system one, for both sides of every pair
+//! (`--features bench-mimalloc`: under mimalloc, the binary's allocator before jemalloc).
 
 #[path = "html/cases.rs"]
 mod cases;
@@ -30,7 +31,13 @@ use reshelf::rewrite::Outcome;
 use cases::{html_real_pages, html_synthetic, HtmlCase};
 
 /// The allocator `reshelf` itself runs under (see `src/main.rs`), when asked for.
-#[cfg(feature = "bench-mimalloc")]
+#[cfg(feature = "bench-jemalloc")]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// The allocator `reshelf` ran under before jemalloc, when asked for (BENCHMARKS.md
+/// "Allocator"); `bench-jemalloc` wins when both are on.
+#[cfg(all(feature = "bench-mimalloc", not(feature = "bench-jemalloc")))]
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

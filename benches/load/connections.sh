@@ -1,21 +1,29 @@
 #!/usr/bin/env bash
 # Connection figures for reshelf, on 127.0.0.1 only, every run bounded:
 #
-#   1. burst: reshelf's idle RSS before and after a burst of BURST keep-alive connections
-#      (wrk -cBURST against the 1 KiB passthrough), and its RSS while they are open;
+#   1. burst: for each size in BURST, a fresh reshelf's idle RSS before a burst of that many
+#      keep-alive connections (wrk -cN against the 1 KiB passthrough), its RSS while they are
+#      open, and right after they closed, 10, 30 and 60 s later (is the memory returned?);
 #   2. many: CONNS concurrent keep-alive connections (wrk -cCONNS) against nginx proxy_pass and
 #      reshelf in the same run: answered (2xx) and refused (non-2xx, socket errors) requests,
 #      p50/p99, req/s, and reshelf's RSS; MANY_LISTEN adds [listen] keys to a second reshelf
 #      run (e.g. a max_connections below CONNS, to see refusals);
 #   3. slowloris: slowhttptest holds SLOW_CONNS half-sent heads against reshelf while wrk times a
 #      shopper's requests on 4 connections; reports the shopper's p99 and how slowhttptest's
-#      connections ended.
+#      connections ended;
+#   4. rate (only when named in STEPS): ROUNDS rounds of wrk -t2 -c16 -dDURATION on the 1 KiB
+#      passthrough, nginx proxy_pass then each binary of RATE_BINS (a fresh reshelf each) in
+#      each round; req/s, the ratio to proxy_pass in the same round, reshelf's CPU per request,
+#      and the medians (what an allocator or buffer change costs in throughput).
 #
 #   benches/load/connections.sh
-#   BURST=2000 CONNS=5000 DURATION=10s benches/load/connections.sh
+#   BURST="2000 5000" STEPS="burst rate" RESHELF_BIN=<binary> benches/load/connections.sh
+#   STEPS=rate ROUNDS=5 RATE_BINS="before=<binary> after=<binary>" benches/load/connections.sh
 #
-# Knobs: BURST (2000), BURST_DURATION (5s), CONNS (5000), DURATION (10s), SLOW_CONNS (1000),
-# MANY_LISTEN ("max_connections = 2000"; "" = skip that run), PIN (1: wrk on CPU 0, servers on
+# Knobs: STEPS ("burst many slowloris"; add "rate" for step 4), BURST (2000; a list = one fresh
+# reshelf per size), BURST_DURATION (5s), ROUNDS (3), CONNS (5000), DURATION (10s), SLOW_CONNS (1000),
+# RATE_BINS ("reshelf=<the binary measured>": LABEL=PATH pairs), MANY_LISTEN
+# ("max_connections = 2000"; "" = skip that run), PIN (1: wrk on CPU 0, servers on
 # CPU 1), RT (0; >0 = chrt -f RT for wrk and servers), RESHELF_BIN (default: build this tree),
 # OUT (default target/load/connections-DATE), ports 18091..18094.
 # Installs nginx-light, wrk, slowhttptest and curl (Debian) when missing. Stops all it started.
@@ -25,6 +33,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BURST=${BURST:-2000}
 BURST_DURATION=${BURST_DURATION:-5s}
+STEPS=${STEPS:-burst many slowloris}
+ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-5000}
 DURATION=${DURATION:-10s}
 SLOW_CONNS=${SLOW_CONNS:-1000}
@@ -164,30 +174,47 @@ row() { # row LABEL RESULT-FIELDS EXTRA
             n - st, st, c, rd, w, t, p50 / 1000, p99 / 1000, extra }'
 }
 
-# --- 1. burst ----------------------------------------------------------------------------
-start_reshelf ""
+step() { [[ " $STEPS " == *" $1 "* ]]; }
+load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
+rps() { awk -v n="$(field "$1" requests)" -v d="$(field "$1" duration_us)" 'BEGIN { printf "%.0f", n / (d / 1e6) }'; }
 url="http://127.0.0.1:$RESHELF_PORT/static/1k.bin"
-wrk_run 8 2s "$url" >/dev/null
-wait_drained
-sleep 2 # settle before the idle figure (a measurement pause, not synchronisation)
-idle_before=$(mib VmRSS)
-log "burst: $BURST connections for $BURST_DURATION"
-on 0 wrk -t2 -c"$BURST" -d"$BURST_DURATION" --timeout 5s --latency -s "$HERE/wrk.lua" "$url" </dev/null >"$OUT/burst-wrk.txt" &
-wrk_pid=$!
-sleep 3
-during=$(mib VmRSS)
-open_during=$(metric 'reshelf_connections_open{listener="public"}')
-wait "$wrk_pid"
-wait_drained
-after_0=$(mib VmRSS)
-sleep 10
-after_10=$(mib VmRSS)
-peak=$(mib VmHWM)
-burst_result=$(result "$(cat "$OUT/burst-wrk.txt")")
+
+# --- 1. burst ----------------------------------------------------------------------------
+burst_rows=()
+burst() { # burst N: a fresh reshelf, N keep-alive connections, RSS before, during and after
+    start_reshelf ""
+    wrk_run 8 2s "$url" >/dev/null
+    wait_drained
+    sleep 2 # settle before the idle figure (a measurement pause, not synchronisation)
+    local idle during open after_0 after_10 after_30 after_60 wrk_pid r
+    idle=$(mib VmRSS)
+    log "burst: $1 connections for $BURST_DURATION"
+    on 0 wrk -t2 -c"$1" -d"$BURST_DURATION" --timeout 5s --latency -s "$HERE/wrk.lua" "$url" </dev/null >"$OUT/burst-$1-wrk.txt" &
+    wrk_pid=$!
+    sleep 3
+    during=$(mib VmRSS)
+    open=$(metric 'reshelf_connections_open{listener="public"}')
+    wait "$wrk_pid"
+    wait_drained
+    # Measurement schedule: RSS 0, 10, 30 and 60 s after the last connection closed.
+    after_0=$(mib VmRSS)
+    sleep 10
+    after_10=$(mib VmRSS)
+    sleep 20
+    after_30=$(mib VmRSS)
+    sleep 30
+    after_60=$(mib VmRSS)
+    r=$(result "$(cat "$OUT/burst-$1-wrk.txt")")
+    burst_rows+=("| $1 | $idle | $during ($open open) | $(mib VmHWM) | $after_0 | $after_10 | $after_30 | $after_60 | $(rps "$r") | $(load_avg) |")
+}
+if step burst; then
+    for n in $BURST; do burst "$n"; done
+fi
 
 # --- 2. many connections -----------------------------------------------------------------
-log "many: $CONNS connections, nginx proxy_pass then reshelf"
 many_rows=()
+step many && {
+log "many: $CONNS connections, nginx proxy_pass then reshelf"
 r=$(result "$(wrk_run "$CONNS" "$DURATION" "http://127.0.0.1:$PROXY_PORT/static/1k.bin")")
 proxy_rps=$(awk -v n="$(field "$r" requests)" -v d="$(field "$r" duration_us)" 'BEGIN { print n / (d / 1e6) }')
 many_rows+=("$(row "nginx proxy_pass" "$r" "")")
@@ -201,8 +228,10 @@ many_run() { # many_run LABEL LISTEN-KEYS
 }
 many_run "reshelf (budget from nofile)" ""
 [ -n "$MANY_LISTEN" ] && many_run "reshelf, $MANY_LISTEN" "$MANY_LISTEN"
+}
 
 # --- 3. slowloris --------------------------------------------------------------------------
+step slowloris && {
 log "slowloris: $SLOW_CONNS connections (slowhttptest) while wrk times a shopper"
 start_reshelf ""
 # Not under RT priority: a SCHED_FIFO slowhttptest busy with 1000 sockets would starve wrk.
@@ -215,23 +244,79 @@ open_slow=$(metric 'reshelf_connections_open{listener="public"}')
 shopper=$(result "$(wrk_run 4 10s "$url")")
 wait "$slow_pid" || true
 head_timeouts=$(metric 'reshelf_connection_timeouts_total{kind="head"}')
+}
+
+# --- 4. rate -------------------------------------------------------------------------------
+rate_rows=()
+step rate && {
+read -r -a rate_bins <<<"${RATE_BINS:-reshelf=$RESHELF}"
+log "rate: $ROUNDS rounds of wrk -t2 -c16 -d$DURATION, nginx proxy_pass then ${rate_bins[*]%%=*}"
+proxy_url="http://127.0.0.1:$PROXY_PORT/static/1k.bin"
+# reshelf's CPU time (user + system, all threads) in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$RESHELF_PID/stat"; }
+wrk_run 16 2s "$proxy_url" >/dev/null
+for round in $(seq "$ROUNDS"); do
+    p=$(rps "$(result "$(wrk_run 16 "$DURATION" "$proxy_url")")")
+    rate_rows+=("$round proxy_pass $p 1.000 - $(load_avg | cut -d' ' -f1)")
+    for bin in "${rate_bins[@]}"; do
+        RESHELF=${bin#*=}
+        start_reshelf ""
+        wrk_run 16 2s "$url" >/dev/null
+        t0=$(cpu_ticks)
+        r=$(result "$(wrk_run 16 "$DURATION" "$url")")
+        us=$(awk -v t="$(($(cpu_ticks) - t0))" -v hz="$(getconf CLK_TCK)" -v n="$(field "$r" requests)" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')
+        r=$(rps "$r")
+        rate_rows+=("$round ${bin%%=*} $r $(awk -v p="$p" -v r="$r" 'BEGIN { printf "%.3f", r / p }') $us $(load_avg | cut -d' ' -f1)")
+    done
+done
+stop_reshelf
+}
 
 {
     echo "## Connection run $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
-    echo "- machine: $(nproc) CPUs, $(uname -r); reshelf $(git -C "$ROOT" rev-parse --short HEAD); nofile hard limit $(ulimit -Hn)"
+    echo "- machine: $(nproc) CPUs, $(uname -r); reshelf $(git -C "$ROOT" rev-parse --short HEAD) (${RATE_BINS:-$RESHELF}); nofile hard limit $(ulimit -Hn); load average at the end $(load_avg)"
     echo "- pinned: wrk and slowhttptest on CPU 0, nginx (origin, proxy_pass) and reshelf on CPU 1 (PIN=$PIN, RT=$RT); access logs off"
-    echo
-    echo "Burst ($BURST keep-alive connections, wrk -t2 -c$BURST -d$BURST_DURATION on /static/1k.bin): RSS idle before $idle_before MiB; with $open_during connections open $during MiB; after they closed $after_0 MiB, 10 s later $after_10 MiB; peak $peak MiB. wrk: $burst_result"
-    echo
-    echo "| $CONNS keep-alive connections | req/s | answered | non-2xx | connect / read / write / timeout errors | p50 ms | p99 ms | notes |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-    printf '%s\n' "${many_rows[@]}"
-    echo
-    echo "Slowloris (slowhttptest -H -c $SLOW_CONNS -r 500 -i 5 -l 40): $open_slow public connections open at 5 s; head timeouts so far $head_timeouts; a shopper on 4 connections meanwhile: $(row shopper "$shopper" "")"
-    echo
-    echo '```'
-    sed 's/\x1b\[[0-9;]*m//g' "$OUT/slowhttptest.txt" | grep -E 'closed|pending|connected|service available|Exit status' | tail -n 6 || true
-    echo '```'
+    if step burst; then
+        echo
+        echo "| burst (wrk -t2 -cN -d$BURST_DURATION, 1 KiB) | RSS idle MiB | with N open | peak | right after | 10 s | 30 s | 60 s | req/s | load average |"
+        echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        printf '%s\n' "${burst_rows[@]}"
+    fi
+    if step many; then
+        echo
+        echo "| $CONNS keep-alive connections | req/s | answered | non-2xx | connect / read / write / timeout errors | p50 ms | p99 ms | notes |"
+        echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        printf '%s\n' "${many_rows[@]}"
+    fi
+    if step slowloris; then
+        echo
+        echo "Slowloris (slowhttptest -H -c $SLOW_CONNS -r 500 -i 5 -l 40): $open_slow public connections open at 5 s; head timeouts so far $head_timeouts; a shopper on 4 connections meanwhile: $(row shopper "$shopper" "")"
+        echo
+        echo '```'
+        sed 's/\x1b\[[0-9;]*m//g' "$OUT/slowhttptest.txt" | grep -E 'closed|pending|connected|service available|Exit status' | tail -n 6 || true
+        echo '```'
+    fi
+    if step rate; then
+        echo
+        echo "| rate round (wrk -t2 -c16 -d$DURATION, 1 KiB) | server | req/s | ÷ proxy_pass, same round | reshelf CPU µs per request | load average (1 min) |"
+        echo "| --- | --- | ---: | ---: | ---: | ---: |"
+        printf '%s\n' "${rate_rows[@]}" | awk '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+        printf '%s\n' "${rate_rows[@]}" | awk '
+            function median(list,   n, a, i, j, t) {
+                n = split(list, a, " ")
+                for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+                return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+            }
+            !($2 in seen) { seen[$2] = 1; order[++count] = $2 }
+            { r[$2] = r[$2] " " $3; q[$2] = q[$2] " " $4; c[$2] = c[$2] " " $5 }
+            END {
+                for (i = 1; i <= count; i++) {
+                    s = order[i]
+                    printf "| median | %s | %.0f | %.3f | %s | |\n", s, median(r[s]), median(q[s]),
+                        s == "proxy_pass" ? "-" : sprintf("%.1f", median(c[s]))
+                }
+            }'
+    fi
 } | tee "$OUT/report.md"
 log "results: $OUT"
