@@ -156,10 +156,14 @@ fn html_stream(input: &[u8], rules: &html::HtmlRules, ranking: &Ranking) -> Stre
     stream.decide(Some(std::sync::Arc::new(ranking.clone())));
     for piece in input.chunks(16 << 10) {
         stream.push(piece);
-        black_box(stream.take_ready());
+        while let Some(ready) = stream.take_ready() {
+            black_box(ready);
+        }
     }
-    let (rest, outcome) = stream.finish();
-    black_box(rest);
+    let outcome = stream.finish();
+    while let Some(rest) = stream.take_ready() {
+        black_box(rest);
+    }
     outcome
 }
 

@@ -9,6 +9,7 @@
 pub mod html;
 pub mod json;
 mod order;
+mod ready;
 
 use std::borrow::Cow;
 

@@ -11,6 +11,19 @@ use reshelf::rewrite::{Outcome, Unchanged};
 
 use crate::{reordered, rules};
 
+/// Every piece the stream has ready now, joined.
+pub fn ready(stream: &mut HtmlStream) -> Vec<u8> {
+    std::iter::from_fn(|| stream.take_ready())
+        .flatten()
+        .collect()
+}
+
+/// Ends the stream: its last bytes, joined, and how it ended.
+pub fn finish(stream: &mut HtmlStream) -> (Vec<u8>, StreamOutcome) {
+    let outcome = stream.finish();
+    (ready(stream), outcome)
+}
+
 /// What one streamed run gave.
 pub struct Streamed {
     pub body: Vec<u8>,
@@ -42,13 +55,13 @@ pub fn stream_cuts(
         stream.push(&input[from..to]);
         from = to;
         most = most.max(stream.held());
-        body.extend_from_slice(&stream.take_ready());
+        body.extend_from_slice(&ready(&mut stream));
     }
     if decide_at.is_some_and(|at| at > cuts.len()) {
         stream.decide(ranking.map(|r| Arc::new(r.clone())));
-        body.extend_from_slice(&stream.take_ready());
+        body.extend_from_slice(&ready(&mut stream));
     }
-    let (rest, outcome) = stream.finish();
+    let (rest, outcome) = finish(&mut stream);
     body.extend_from_slice(&rest);
     Streamed {
         body,
@@ -110,20 +123,20 @@ fn bytes_before_a_listing_go_out_before_the_rest_arrives() {
     let end_first = TWO.find("</ul>").unwrap();
     let mut stream = HtmlStream::new(&r, None, usize::MAX);
     stream.push(&input[..first]);
-    let early = stream.take_ready();
+    let early = ready(&mut stream);
     // All of it but what lol_html may keep of a tag it has not seen end.
     assert!(early.len() + 16 >= first && early[..] == input[..early.len()]);
     // The listing up to its parent's end tag: nothing of the region goes out.
     stream.push(&input[first..end_first]);
-    let more = stream.take_ready();
+    let more = ready(&mut stream);
     assert_eq!(early.len() + more.len(), first, "{:?}", more);
     assert!(!stream.waiting());
     stream.push(&input[end_first..end_first + 5]);
     assert!(stream.waiting(), "the region is complete and waits");
-    assert!(stream.take_ready().is_empty());
+    assert!(ready(&mut stream).is_empty());
     assert!(stream.held() >= end_first - first);
     stream.decide(Some(Arc::new(Ranking::new(["c", "e"]))));
-    let region = stream.take_ready();
+    let region = ready(&mut stream);
     let expected = "<li data-id=c>C</li><li data-id=a>A</li><li data-id=b>B</li></ul>";
     assert_eq!(
         std::str::from_utf8(&region).unwrap(),
@@ -131,7 +144,7 @@ fn bytes_before_a_listing_go_out_before_the_rest_arrives() {
         "the region and what follows it went out"
     );
     stream.push(&input[end_first + 5..]);
-    let (rest, outcome) = stream.finish();
+    let (rest, outcome) = finish(&mut stream);
     let mut all = [&early[..], &more[..], &region[..]].concat();
     all.extend_from_slice(&rest);
     assert!(std::str::from_utf8(&all)
@@ -146,13 +159,13 @@ fn a_waiting_region_holds_what_follows_and_a_second_region_waits_behind_it() {
     let input = TWO.as_bytes();
     let mut stream = HtmlStream::new(&r, None, usize::MAX);
     stream.push(input);
-    let early = stream.take_ready();
+    let early = ready(&mut stream);
     let first = TWO.find("<li").unwrap();
     assert_eq!(early.len(), first);
     assert!(stream.waiting());
     assert_eq!(stream.held(), input.len() - first);
     stream.decide(Some(Arc::new(Ranking::new(["b", "e"]))));
-    let (rest, outcome) = stream.finish();
+    let (rest, outcome) = finish(&mut stream);
     let body = [&early[..], &rest[..]].concat();
     assert_eq!(
         body,
@@ -171,7 +184,7 @@ fn tile_lookalikes_in_scripts_comments_and_attributes_open_no_region() {
     for b in input.as_bytes() {
         stream.push(std::slice::from_ref(b));
     }
-    let early = stream.take_ready();
+    let early = ready(&mut stream);
     assert_eq!(
         std::str::from_utf8(&early).unwrap(),
         format!("<body>{lookalikes}"),
@@ -179,7 +192,7 @@ fn tile_lookalikes_in_scripts_comments_and_attributes_open_no_region() {
     );
     assert!(stream.waiting());
     stream.decide(Some(Arc::new(Ranking::new(["b"]))));
-    let (rest, outcome) = stream.finish();
+    let (rest, outcome) = finish(&mut stream);
     assert_eq!(
         std::str::from_utf8(&[&early[..], &rest[..]].concat()).unwrap(),
         format!("<body>{lookalikes}<li data-id=b>B</li><li data-id=a>A</li></ul></body>")
@@ -196,13 +209,13 @@ fn a_region_ends_at_its_last_tile_and_releases_with_its_parents_end() {
     stream.decide(Some(Arc::new(Ranking::new(["b"]))));
     stream.push(&input.as_bytes()[..tail + 8]);
     // The last tile is closed but later tiles may still come: nothing of the region yet.
-    assert_eq!(&stream.take_ready()[..], b"<ul class=g>");
+    assert_eq!(&ready(&mut stream)[..], b"<ul class=g>");
     stream.push(&input.as_bytes()[tail + 8..]);
     assert_eq!(
-        std::str::from_utf8(&stream.take_ready()).unwrap(),
+        std::str::from_utf8(&ready(&mut stream)).unwrap(),
         "<li data-id=b>B</li><li data-id=a>A</li> <p>not a tile</p> </ul>!"
     );
-    let (rest, outcome) = stream.finish();
+    let (rest, outcome) = finish(&mut stream);
     assert!(rest.is_empty());
     assert_eq!(outcome, StreamOutcome::Done(reordered(1, 2, 1)));
 }

@@ -8,6 +8,19 @@ use reshelf::ranked::Ranking;
 use reshelf::rewrite::json::{reorder, JsonRules, JsonStream, StreamOutcome};
 use reshelf::rewrite::{Outcome, Stats, Unchanged};
 
+/// Every piece the stream has ready now, joined.
+pub fn ready(stream: &mut JsonStream) -> Vec<u8> {
+    std::iter::from_fn(|| stream.take_ready())
+        .flatten()
+        .collect()
+}
+
+/// Ends the stream: its last bytes, joined, and how it ended.
+pub fn finish(stream: &mut JsonStream) -> (Vec<u8>, StreamOutcome) {
+    let outcome = stream.finish();
+    (ready(stream), outcome)
+}
+
 /// What one streamed run gave.
 pub struct Streamed {
     pub body: Vec<u8>,
@@ -34,12 +47,12 @@ pub fn stream_cuts(
         stream.push(&input[from..to]);
         from = to;
         most = most.max(stream.held());
-        body.extend_from_slice(&stream.take_ready());
+        body.extend_from_slice(&ready(&mut stream));
     }
     if decide_at.is_some_and(|at| at > cuts.len()) {
         stream.decide(ranking.map(|r| Arc::new(r.clone())));
     }
-    let (rest, outcome) = stream.finish();
+    let (rest, outcome) = finish(&mut stream);
     body.extend_from_slice(&rest);
     Streamed {
         body,
@@ -98,23 +111,23 @@ fn bytes_before_the_array_go_out_and_the_array_waits_for_the_ranking() {
     let mut stream = JsonStream::new(&rules, usize::MAX);
     stream.push(&input[..open + 3]);
     assert_eq!(
-        &stream.take_ready()[..],
+        &ready(&mut stream)[..],
         &input[..open],
         "the prefix went out"
     );
     stream.push(&input[open + 3..close + 3]);
     assert!(
-        stream.take_ready().is_empty(),
+        ready(&mut stream).is_empty(),
         "nothing of the array or after it"
     );
     assert!(stream.waiting());
     stream.decide(Some(Arc::new(Ranking::new(["b"]))));
     assert_eq!(
-        std::str::from_utf8(&stream.take_ready()).unwrap(),
+        std::str::from_utf8(&ready(&mut stream)).unwrap(),
         r#"[{"id": "b"}, {"id": "a"}], "#
     );
     stream.push(&input[close + 3..]);
-    let (rest, outcome) = stream.finish();
+    let (rest, outcome) = finish(&mut stream);
     assert_eq!(&rest[..], br#""total": 2}}"#);
     let stats = Stats {
         listings: 1,

@@ -53,7 +53,7 @@ macro_rules! reorder_for {
                 <$engine>::decide(self, ranking)
             }
 
-            fn take_ready(&mut self) -> Bytes {
+            fn take_ready(&mut self) -> Option<Bytes> {
                 <$engine>::take_ready(self)
             }
 
@@ -65,9 +65,8 @@ macro_rules! reorder_for {
                 <$engine>::waiting(self)
             }
 
-            fn finish(self: Box<Self>) -> (Bytes, Applied) {
-                let (rest, outcome) = <$engine>::finish(*self);
-                (rest, applied(outcome))
+            fn finish(&mut self) -> Applied {
+                applied(<$engine>::finish(self))
             }
         }
     };

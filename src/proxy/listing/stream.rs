@@ -92,15 +92,15 @@ pub(super) trait Reorder: Send {
     fn push(&mut self, chunk: &[u8]);
     /// The ranking is decided: reorder by it, or keep the native order (`None`).
     fn decide(&mut self, ranking: Option<Arc<Ranking>>);
-    /// Bytes that may go to the client now.
-    fn take_ready(&mut self) -> Bytes;
+    /// The next bytes that may go to the client (`None`: none now).
+    fn take_ready(&mut self) -> Option<Bytes>;
     /// Bytes held back now.
     fn held(&self) -> usize;
     /// A complete listing region waits for [`Reorder::decide`].
     fn waiting(&self) -> bool;
-    /// The end of the document: the last bytes and what became of the page when a ranking
-    /// was applied.
-    fn finish(self: Box<Self>) -> (Bytes, Applied);
+    /// The end of the document: what became of the page when a ranking was applied; the
+    /// last bytes are left for [`Reorder::take_ready`].
+    fn finish(&mut self) -> Applied;
 }
 
 /// What the engine did with a ranking it was given.
@@ -157,7 +157,7 @@ pub(super) struct Flow {
     decoder: Option<StreamDecoder>,
     /// Only ever used through `&mut`: the wrapper lets a `Send`-only engine (lol_html's
     /// rewriter) live in a body that must be `Sync`.
-    engine: Option<SyncWrapper<Box<dyn Reorder>>>,
+    engine: SyncWrapper<Box<dyn Reorder>>,
     encoder: Option<StreamEncoder>,
     pending: Option<Pending>,
     deadline: Instant,
@@ -185,7 +185,7 @@ impl Flow {
         Self {
             origin,
             decoder: Some(decoder),
-            engine: Some(SyncWrapper::new(engine)),
+            engine: SyncWrapper::new(engine),
             encoder: Some(encoder),
             pending: Some(pending),
             deadline,
@@ -212,13 +212,21 @@ impl Flow {
             if self.ended {
                 return self.trailers.take().map(|t| Ok(Frame::trailers(t)));
             }
-            let ready = self.engine_mut().take_ready();
-            if !ready.is_empty() {
+            while let Some(ready) = self.engine_mut().take_ready() {
                 let out = self.encoder().push(ready);
                 self.dirty = true;
                 if !out.is_empty() {
                     return Some(Ok(Frame::data(out)));
                 }
+            }
+            if self.decoder.is_none() {
+                // The origin's body has ended and the engine is drained.
+                self.ended = true;
+                let last = self.encoder.take().expect("present until the end").finish();
+                if !last.is_empty() {
+                    return Some(Ok(Frame::data(last)));
+                }
+                continue;
             }
             if self.engine_mut().waiting() && self.pending.is_some() {
                 // Everything before the region reaches the client before we wait.
@@ -249,14 +257,18 @@ impl Flow {
                     }
                 }
                 Some(Err(e)) => return Some(Err(e)),
-                None => return Some(self.end().await),
+                None => {
+                    if let Err(e) = self.end().await {
+                        return Some(Err(e));
+                    }
+                }
             }
         }
     }
 
     /// The origin's body ended: the last decoded bytes, the ranking if a region still waits
-    /// for it, the engine's and the encoder's last bytes, and the verdict.
-    async fn end(&mut self) -> Result<Frame<Bytes>, BoxError> {
+    /// for it, and the verdict; the engine's last bytes are left for the caller to drain.
+    async fn end(&mut self) -> Result<(), BoxError> {
         let decoder = self.decoder.take().expect("present until the end");
         // A coded body cut short: what went out so far must not look whole.
         let rest = decoder.finish().map_err(abort)?;
@@ -264,11 +276,7 @@ impl Flow {
         if self.engine_mut().held() > 0 && self.pending.is_some() {
             self.decide().await;
         }
-        let engine = self.engine.take().expect("present until the end");
-        let (rest, applied) = engine.into_inner().finish();
-        let mut encoder = self.encoder.take().expect("present until the end");
-        let mut out = encoder.push(rest).to_vec();
-        out.extend_from_slice(&encoder.finish());
+        let applied = self.engine_mut().finish();
         let verdict = self.verdict(applied);
         self.report.done(verdict);
         if self.report.trailer {
@@ -276,8 +284,7 @@ impl Flow {
             trailers.insert(X_RESHELF, verdict.header_value());
             self.trailers = Some(trailers);
         }
-        self.ended = true;
-        Ok(Frame::data(Bytes::from(out)))
+        Ok(())
     }
 
     async fn decide(&mut self) {
@@ -317,10 +324,7 @@ impl Flow {
     }
 
     fn engine_mut(&mut self) -> &mut Box<dyn Reorder> {
-        self.engine
-            .as_mut()
-            .expect("present until the end")
-            .get_mut()
+        self.engine.get_mut()
     }
 }
 

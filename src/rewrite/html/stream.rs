@@ -25,6 +25,7 @@ use lol_html::send::{Element, ElementContentHandlers, EndTagHandler, HtmlRewrite
 use lol_html::{AsciiCompatibleEncoding, HandlerResult, MemorySettings, OutputSink};
 
 use crate::ranked::Ranking;
+use crate::rewrite::ready::Ready;
 use crate::rewrite::{Outcome, Stats, StreamOutcome, Unchanged};
 
 use super::record::Doc;
@@ -40,7 +41,7 @@ pub struct HtmlStream {
     /// `None` once everything passes through untouched.
     parser: Option<Parser>,
     /// Bytes for the client, in order.
-    ready: BytesMut,
+    ready: Ready,
     max_held: usize,
     pass: Pass,
     header: Option<&'static Encoding>,
@@ -112,7 +113,7 @@ impl HtmlStream {
         let mut stream = Self {
             rules: rules.clone(),
             parser: None,
-            ready: BytesMut::new(),
+            ready: Ready::default(),
             max_held,
             pass,
             header: None,
@@ -137,7 +138,7 @@ impl HtmlStream {
     /// Feeds the next bytes of the document, in any pieces.
     pub fn push(&mut self, chunk: &[u8]) {
         let Some(parser) = &mut self.parser else {
-            self.ready.extend_from_slice(chunk);
+            self.ready.push_copy(chunk);
             return;
         };
         lock(&parser.shared).held.extend_from_slice(chunk);
@@ -173,10 +174,11 @@ impl HtmlStream {
         }
     }
 
-    /// The bytes that may go to the client now, in order; never any of a region still open
-    /// or waiting for [`HtmlStream::decide`].
-    pub fn take_ready(&mut self) -> Bytes {
-        self.ready.split().freeze()
+    /// The next bytes that may go to the client, in order (`None`: none now); never any of a
+    /// region still open or waiting for [`HtmlStream::decide`]. Bytes that pass untouched come
+    /// in the pieces the stream holds them in, without another copy.
+    pub fn take_ready(&mut self) -> Option<Bytes> {
+        self.ready.pop()
     }
 
     /// Whether a complete region waits for [`HtmlStream::decide`].
@@ -195,9 +197,10 @@ impl HtmlStream {
             .map_or(0, |p| lock(&p.shared).held.len())
     }
 
-    /// The end of the document: the remaining bytes and how the document ended. Without a
-    /// [`HtmlStream::decide`] before, the document is left as it is.
-    pub fn finish(mut self) -> (Bytes, StreamOutcome) {
+    /// The end of the document: how it ended, its remaining bytes left for
+    /// [`HtmlStream::take_ready`]. Without a [`HtmlStream::decide`] before, the document is
+    /// left as it is. Called once; bytes pushed after it pass through untouched.
+    pub fn finish(&mut self) -> StreamOutcome {
         if let Some(rewriter) = self.parser.as_mut().and_then(|p| p.rewriter.take()) {
             if let Err(e) = rewriter.end() {
                 self.stop(Stop::Failed(NotListing::Parse(e)));
@@ -214,8 +217,7 @@ impl HtmlStream {
         }
         self.advance();
         self.passthrough();
-        let outcome = self.outcome();
-        (self.take_ready(), outcome)
+        self.outcome()
     }
 
     fn outcome(&mut self) -> StreamOutcome {
@@ -265,10 +267,7 @@ impl HtmlStream {
             }
             let free = start.min(read).saturating_sub(base);
             if free > 0 {
-                // Copied out rather than split off: a `held` sharing its allocation with bytes
-                // handed out could not grow in place, and would be copied whole on every push.
-                self.ready.extend_from_slice(&s.held[..free]);
-                s.held.advance(free);
+                self.ready.take_front(&mut s.held, free);
                 s.base += free;
                 continue;
             }
@@ -313,15 +312,19 @@ impl HtmlStream {
             meta: s.meta,
         };
         let done = region::rewrite(input, scan, &cx, ranking).map_err(|e| e.shifted(at))?;
-        self.ready
-            .extend_from_slice(done.body.as_deref().unwrap_or(input));
+        let done_with = end - s.base;
+        self.moved |= done.body.is_some();
+        match done.body {
+            Some(body) => {
+                self.ready.push(body.into());
+                s.held.advance(done_with);
+            }
+            None => self.ready.take_front(&mut s.held, done_with),
+        }
         self.tiles += done.tiles;
         self.stats.listings += done.stats.listings;
         self.stats.tiles += done.stats.tiles;
         self.stats.ranked += done.stats.ranked;
-        self.moved |= done.body.is_some();
-        let done_with = end - s.base;
-        s.held.advance(done_with);
         s.base = end;
         if s.regions.is_empty() {
             // No tile is open when no region is: what was recorded is done with.
@@ -341,7 +344,7 @@ impl HtmlStream {
         if let Some(parser) = self.parser.take() {
             let mut s = lock(&parser.shared);
             let held = s.held.split();
-            self.ready.unsplit(held);
+            self.ready.push(held.freeze());
         }
     }
 

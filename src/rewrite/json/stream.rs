@@ -13,6 +13,7 @@ use std::sync::Arc;
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::ranked::Ranking;
+use crate::rewrite::ready::Ready;
 use crate::rewrite::{ranked_order, Outcome, Stats, StreamOutcome, Unchanged};
 
 use super::scan::{self, Kind, ScanError};
@@ -29,7 +30,7 @@ pub struct JsonStream {
     track: Track,
     /// Where `track` goes on from.
     at: usize,
-    ready: BytesMut,
+    ready: Ready,
     /// The target array being held: its start, and its end once read.
     region: Option<(usize, Option<usize>)>,
     /// What the pointer names so far.
@@ -69,7 +70,7 @@ impl JsonStream {
             base: 0,
             track: Track::new(),
             at: 0,
-            ready: BytesMut::new(),
+            ready: Ready::default(),
             region: None,
             target: None,
             decision: Decision::Pending,
@@ -84,7 +85,7 @@ impl JsonStream {
     /// Feeds the next bytes of the body, in any pieces.
     pub fn push(&mut self, chunk: &[u8]) {
         if self.passthrough {
-            self.ready.extend_from_slice(chunk);
+            self.ready.push_copy(chunk);
             return;
         }
         self.held.extend_from_slice(chunk);
@@ -115,10 +116,11 @@ impl JsonStream {
         }
     }
 
-    /// The bytes that may go to the client now, in order; never any of an array still open
-    /// or waiting for [`JsonStream::decide`].
-    pub fn take_ready(&mut self) -> Bytes {
-        self.ready.split().freeze()
+    /// The next bytes that may go to the client, in order (`None`: none now); never any of an
+    /// array still open or waiting for [`JsonStream::decide`]. Bytes that pass untouched come
+    /// in the pieces the stream holds them in, without another copy.
+    pub fn take_ready(&mut self) -> Option<Bytes> {
+        self.ready.pop()
     }
 
     /// Whether the complete array waits for [`JsonStream::decide`].
@@ -131,9 +133,10 @@ impl JsonStream {
         self.held.len()
     }
 
-    /// The end of the body: the remaining bytes and how the body ended. Without a
-    /// [`JsonStream::decide`] before, the body is left as it is.
-    pub fn finish(mut self) -> (Bytes, StreamOutcome) {
+    /// The end of the body: how it ended, its remaining bytes left for
+    /// [`JsonStream::take_ready`]. Without a [`JsonStream::decide`] before, the body is left
+    /// as it is. Called once; bytes pushed after it pass through untouched.
+    pub fn finish(&mut self) -> StreamOutcome {
         if !self.passthrough && !self.done {
             self.run(true);
         }
@@ -141,8 +144,7 @@ impl JsonStream {
             self.decision = Decision::Native;
         }
         self.stop(Stop::Decided);
-        let outcome = self.outcome();
-        (self.take_ready(), outcome)
+        self.outcome()
     }
 
     fn outcome(&mut self) -> StreamOutcome {
@@ -234,13 +236,8 @@ impl JsonStream {
     /// Bytes up to `to` go out as they came.
     fn release(&mut self, to: usize) {
         let n = to.saturating_sub(self.base).min(self.held.len());
-        if n > 0 {
-            // Copied out rather than split off: a `held` sharing its allocation with bytes
-            // handed out could not grow in place, and would be copied whole on every push.
-            self.ready.extend_from_slice(&self.held[..n]);
-            self.held.advance(n);
-            self.base += n;
-        }
+        self.ready.take_front(&mut self.held, n);
+        self.base += n;
     }
 
     /// The complete array, once decided, goes out reordered.
@@ -259,7 +256,7 @@ impl JsonStream {
         let ids: Vec<Option<&str>> = items.iter().map(|item| item.id.as_deref()).collect();
         let (order, ranked) = ranked_order(&ids, &ranking);
         if order.iter().enumerate().any(|(slot, &item)| slot != item) {
-            self.ready.extend_from_slice(&splice(array, &items, &order));
+            self.ready.push(splice(array, &items, &order).into());
             self.moved = Some(Stats {
                 listings: 1,
                 tiles: ids.iter().filter(|id| id.is_some()).count(),
@@ -281,6 +278,6 @@ impl JsonStream {
         self.stopped.get_or_insert(why);
         self.passthrough = true;
         let held = self.held.split();
-        self.ready.unsplit(held);
+        self.ready.push(held.freeze());
     }
 }
