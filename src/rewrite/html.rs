@@ -283,9 +283,7 @@ fn find<'a>(
         input,
         &scan,
         header,
-        // A charset after the first tile does not count: the streamed engine has sent
-        // that listing by the time it could see one.
-        || meta::meta_encoding(&input[..scan.tiles[0].start], &rules.meta),
+        || meta::document_charset(input, scan.tiles[0].start, &rules.meta),
         rules,
     );
     if ids.iter().all(Option::is_none) {

@@ -385,4 +385,29 @@ fn only_a_meta_charset_before_the_first_listing_decodes_its_ids() {
         &chunks,
         "meta after the listing",
     );
+
+    // In the head but past the first 64 KiB of the document: not used either.
+    let far = page(
+        &format!("<style>{}</style>{meta}", " ".repeat(64 << 10)),
+        "",
+    );
+    let buffered = html::reorder(&far, None, &r, &ranking);
+    assert_ne!(
+        buffered.outcome,
+        reordered(1, 3, 3),
+        "{:?}",
+        buffered.outcome
+    );
+    let long = [7, 4096, 1 << 20];
+    assert_same_as_buffered(&far, None, &r, &ranking, &long, "meta past 64 KiB");
+    // Just inside it: used.
+    let near = page(
+        &format!("<style>{}</style>{meta}", " ".repeat(60 << 10)),
+        "",
+    );
+    assert_eq!(
+        html::reorder(&near, None, &r, &ranking).outcome,
+        reordered(1, 3, 3)
+    );
+    assert_same_as_buffered(&near, None, &r, &ranking, &long, "meta inside 64 KiB");
 }

@@ -1,8 +1,9 @@
 //! The document's own charset, from its first `<meta charset>` or `<meta http-equiv=
-//! "Content-Type">` before the first tile (where pages have it, in the head; the streamed
-//! engine has sent a listing before it could see a later one): a lol_html pass of its own, run
-//! only when a product id is not ASCII and the response header named no charset (tags sit at the same bytes in every encoding lol_html
-//! supports, so the main pass does not need it).
+//! "Content-Type">` in its first [`WINDOW`] bytes and before the first tile: a lol_html pass of
+//! its own, run only when a product id is not ASCII and the response header named no charset
+//! (tags sit at the same bytes in every encoding lol_html supports, so the main pass does not
+//! need it). Both engines read the same bytes for it: the streamed one has sent a listing
+//! before it could see a later declaration, and keeps only the window, not the whole head.
 
 use std::cell::Cell;
 
@@ -13,6 +14,22 @@ use lol_html::{
 };
 
 use super::scan::MEMORY_LIMIT;
+
+/// How far into the document a charset declaration counts, in bytes. HTML requires it in the
+/// first 1,024; real themes put it a little later (Shopify Dawn at byte 1,164), so the window
+/// is generous, and it bounds what the streamed engine keeps of every page.
+pub(super) const WINDOW: usize = 64 << 10;
+
+/// The charset the document declares for itself: [`meta_encoding`] over its first bytes up to
+/// the first tile (`first_tile`) or [`WINDOW`], whichever comes first.
+pub(super) fn document_charset(
+    input: &[u8],
+    first_tile: usize,
+    meta: &Selector,
+) -> Option<&'static Encoding> {
+    let end = first_tile.min(WINDOW).min(input.len());
+    meta_encoding(&input[..end], meta)
+}
 
 /// The encoding named by the document's first `<meta charset>` or `<meta http-equiv=
 /// "Content-Type" content="...; charset=...">`; a pass of its own, stopped at that element.

@@ -55,8 +55,8 @@ pub(super) struct Context<'a> {
     pub encoding: AsciiCompatibleEncoding,
     /// The Content-Type charset, if any.
     pub header: Option<&'static Encoding>,
-    /// The document's `<meta>` charset seen so far.
-    pub meta: Option<&'static Encoding>,
+    /// The document's `<meta>` charset, looked up when asked.
+    pub meta: &'a dyn Fn() -> Option<&'static Encoding>,
 }
 
 /// Reorders the region `input` (its first tile starts at 0; `scan` holds its tiles, offsets
@@ -69,7 +69,7 @@ pub(super) fn rewrite(
 ) -> Result<Rewrite, NotListing> {
     resolve_carriers(input, &mut scan, cx)?;
     check_closed(input, &scan)?;
-    let ids = read_ids(input, &scan, cx.header, || cx.meta, cx.rules);
+    let ids = read_ids(input, &scan, cx.header, cx.meta, cx.rules);
     let found = Found { scan, ids };
     let (placement, stats) = placement(&found, ranking);
     let moved = placement.iter().enumerate().any(|(slot, &t)| slot != t);

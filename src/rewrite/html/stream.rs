@@ -15,6 +15,7 @@
 //! already gone out reordered does the output differ from the buffered engine's (which leaves
 //! the whole page alone); [`StreamOutcome::FailedLate`] says so.
 
+use std::cell::OnceCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -46,6 +47,13 @@ pub struct HtmlStream {
     pass: Pass,
     header: Option<&'static Encoding>,
     encoding: AsciiCompatibleEncoding,
+    /// Without a header charset, the document's first bytes (up to `meta::WINDOW`), where
+    /// a `<meta>` may declare one; read only if an id is not ASCII.
+    head: Vec<u8>,
+    /// Its declaration, once read.
+    meta: OnceCell<Option<&'static Encoding>>,
+    /// Where the document's first tile starts, once a region is released.
+    first_tile: Option<usize>,
     decision: Decision,
     /// Sums over the regions reordered so far.
     stats: Stats,
@@ -83,11 +91,6 @@ struct Shared {
     scan: Scan,
     /// Regions not yet released, in order; only the last may be open.
     regions: Vec<Region>,
-    /// The first `<meta>` charset before the first tile, looked for when the header names
-    /// none.
-    meta: Option<&'static Encoding>,
-    /// A tile has been seen: `<meta>` charsets from here on are ignored.
-    listing_begun: bool,
 }
 
 struct Region {
@@ -118,6 +121,9 @@ impl HtmlStream {
             pass,
             header: None,
             encoding: AsciiCompatibleEncoding::utf_8(),
+            head: Vec::new(),
+            meta: OnceCell::new(),
+            first_tile: None,
             decision: Decision::Pending,
             stats: Stats::default(),
             tiles: 0,
@@ -141,6 +147,10 @@ impl HtmlStream {
             self.ready.push_copy(chunk);
             return;
         };
+        if self.header.is_none() && self.head.len() < meta::WINDOW {
+            let room = meta::WINDOW - self.head.len();
+            self.head.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
         lock(&parser.shared).held.extend_from_slice(chunk);
         let written = match &mut parser.rewriter {
             Some(rewriter) => rewriter.write(chunk),
@@ -304,12 +314,15 @@ impl HtmlStream {
         let end = tiles.iter().map(|t| t.end).max().unwrap_or(at);
         let scan = rebased(&s.scan, region.first..last, at..end, self.stride());
         let input = &s.held[at - s.base..end - s.base];
+        let first_tile = *self.first_tile.get_or_insert(at);
+        let rules = &self.rules.compiled;
+        let (head, meta) = (&self.head, &self.meta);
         let cx = Context {
-            rules: &self.rules.compiled,
+            rules,
             pass: &self.pass,
             encoding: self.encoding,
             header: self.header,
-            meta: s.meta,
+            meta: &|| *meta.get_or_init(|| meta::document_charset(head, first_tile, &rules.meta)),
         };
         let done = region::rewrite(input, scan, &cx, ranking).map_err(|e| e.shifted(at))?;
         let done_with = end - s.base;
@@ -361,8 +374,6 @@ impl HtmlStream {
             base: 0,
             scan: Scan::with_capacity(rules.slot_attributes.len()),
             regions: Vec::new(),
-            meta: None,
-            listing_begun: false,
         }));
         let read = Arc::new(AtomicUsize::new(0));
         let carriers = match &self.pass {
@@ -370,7 +381,7 @@ impl HtmlStream {
             Pass::Narrowed(learned) => learned.selector(),
             Pass::Direct => None,
         };
-        let settings = handlers(&rules, &shared, carriers, self.header.is_none())
+        let settings = handlers(&rules, &shared, carriers)
             .with_encoding(self.encoding)
             .with_memory_settings(
                 MemorySettings::new().with_max_allowed_memory_usage(MEMORY_LIMIT),

@@ -1,6 +1,6 @@
 //! The stream's lol_html handlers: the buffered scan's (`Scan`'s methods), behind a mutex so
-//! that the rewriter is `Send`, plus where regions open and become complete and the first
-//! `<meta>` charset; and its output sink, which only counts.
+//! that the rewriter is `Send`, plus where regions open and become complete; and its output
+//! sink, which only counts.
 
 use std::borrow::Cow::Borrowed;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,13 +26,11 @@ pub(super) fn lock(shared: &SharedRef) -> MutexGuard<'_, Shared> {
 
 use super::*;
 
-/// Settings with every handler the stream needs; `carriers`: the pass's carrier selector;
-/// `meta`: whether to look for a `<meta>` charset.
+/// Settings with every handler the stream needs; `carriers`: the pass's carrier selector.
 pub(super) fn handlers<'s>(
     rules: &'s Arc<Rules>,
     shared: &SharedRef,
     carriers: Option<&'s Selector>,
-    meta: bool,
 ) -> Settings<'static, 's> {
     let mut settings = Settings::new_send();
 
@@ -51,7 +49,6 @@ pub(super) fn handlers<'s>(
             base,
             scan,
             regions,
-            listing_begun,
             ..
         } = &mut *guard;
         let doc = Doc {
@@ -61,7 +58,6 @@ pub(super) fn handlers<'s>(
         let index = scan.tiles.len();
         let open = scan.tile_start(doc, &r, el);
         if let Some(tile) = scan.tiles.get(index) {
-            *listing_begun = true;
             if regions.last().is_none_or(|region| region.complete) {
                 regions.push(Region {
                     first: index,
@@ -129,17 +125,6 @@ pub(super) fn handlers<'s>(
         Ok(())
     };
 
-    let s = shared.clone();
-    let metas = move |el: &mut Element<'_, '_>| {
-        let mut s = lock(&s);
-        // Only a charset before the first listing counts, as in the buffered engine: the
-        // tiles it applies to must not depend on how far the parser has read.
-        if s.meta.is_none() && !s.listing_begun {
-            s.meta = meta::meta_charset(el);
-        }
-        Ok(())
-    };
-
     settings = settings
         .append_element_content_handler((
             Borrowed(&rules.template),
@@ -163,12 +148,6 @@ pub(super) fn handlers<'s>(
         settings = settings.append_element_content_handler((
             Borrowed(selector),
             ElementContentHandlers::default().element(id_carriers),
-        ));
-    }
-    if meta {
-        settings = settings.append_element_content_handler((
-            Borrowed(&rules.meta),
-            ElementContentHandlers::default().element(metas),
         ));
     }
     settings
