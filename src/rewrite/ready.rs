@@ -30,23 +30,26 @@ impl Ready {
         }
     }
 
-    /// Queues the first `n` bytes of `held` and drops them from it.
+    /// Queues the first `n` bytes of `held` and drops them from it; returns them (a view).
     ///
     /// They are split off without a copy when what stays in `held` is no larger than they
     /// are: while a piece handed out is alive, `held` shares its allocation and its next
     /// growth copies what it holds, and this bounds that copy by the copy it saved. Otherwise
     /// (a large region held behind them) they are copied out and `held` keeps its buffer.
-    pub fn take_front(&mut self, held: &mut BytesMut, n: usize) {
+    pub fn take_front(&mut self, held: &mut BytesMut, n: usize) -> Bytes {
         let n = n.min(held.len());
         if n == 0 {
-            return;
+            return Bytes::new();
         }
-        if held.len() - n <= n {
-            self.push(held.split_to(n).freeze());
+        let piece = if held.len() - n <= n {
+            held.split_to(n).freeze()
         } else {
-            self.push_copy(&held[..n]);
+            let copy = Bytes::copy_from_slice(&held[..n]);
             held.advance(n);
-        }
+            copy
+        };
+        self.push(piece.clone());
+        piece
     }
 
     /// The oldest piece, if any.

@@ -47,9 +47,11 @@ pub struct HtmlStream {
     pass: Pass,
     header: Option<&'static Encoding>,
     encoding: AsciiCompatibleEncoding,
-    /// Without a header charset, the document's first bytes (up to `meta::WINDOW`), where
-    /// a `<meta>` may declare one; read only if an id is not ASCII.
-    head: Vec<u8>,
+    /// Without a header charset, the pieces released before the first tile, up to
+    /// `meta::WINDOW` bytes, where a `<meta>` may declare one: views of bytes already handed
+    /// out, joined and read only if an id is not ASCII.
+    head: Vec<Bytes>,
+    head_len: usize,
     /// Its declaration, once read.
     meta: OnceCell<Option<&'static Encoding>>,
     /// Where the document's first tile starts, once a region is released.
@@ -122,6 +124,7 @@ impl HtmlStream {
             header: None,
             encoding: AsciiCompatibleEncoding::utf_8(),
             head: Vec::new(),
+            head_len: 0,
             meta: OnceCell::new(),
             first_tile: None,
             decision: Decision::Pending,
@@ -147,10 +150,6 @@ impl HtmlStream {
             self.ready.push_copy(chunk);
             return;
         };
-        if self.header.is_none() && self.head.len() < meta::WINDOW {
-            let room = meta::WINDOW - self.head.len();
-            self.head.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        }
         lock(&parser.shared).held.extend_from_slice(chunk);
         let written = match &mut parser.rewriter {
             Some(rewriter) => rewriter.write(chunk),
@@ -277,8 +276,13 @@ impl HtmlStream {
             }
             let free = start.min(read).saturating_sub(base);
             if free > 0 {
-                self.ready.take_front(&mut s.held, free);
+                let piece = self.ready.take_front(&mut s.held, free);
                 s.base += free;
+                let before_tiles = self.first_tile.is_none() && self.header.is_none();
+                if before_tiles && self.head_len < meta::WINDOW {
+                    self.head_len += piece.len();
+                    self.head.push(piece);
+                }
                 continue;
             }
             if start > base || !complete {
@@ -322,7 +326,10 @@ impl HtmlStream {
             pass: &self.pass,
             encoding: self.encoding,
             header: self.header,
-            meta: &|| *meta.get_or_init(|| meta::document_charset(head, first_tile, &rules.meta)),
+            meta: &|| {
+                *meta
+                    .get_or_init(|| meta::document_charset(&head.concat(), first_tile, &rules.meta))
+            },
         };
         let done = region::rewrite(input, scan, &cx, ranking).map_err(|e| e.shifted(at))?;
         let done_with = end - s.base;
@@ -332,7 +339,9 @@ impl HtmlStream {
                 self.ready.push(body.into());
                 s.held.advance(done_with);
             }
-            None => self.ready.take_front(&mut s.held, done_with),
+            None => {
+                self.ready.take_front(&mut s.held, done_with);
+            }
         }
         self.tiles += done.tiles;
         self.stats.listings += done.stats.listings;
