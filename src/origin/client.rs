@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{header, HeaderValue, Request, Response, Uri};
+use http::{header, HeaderValue, Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tokio::sync::Semaphore;
 
@@ -123,6 +123,8 @@ impl OriginClient {
             Err(_) => Err(OriginError::Timeout(self.timeout)),
             Ok(Err(e)) => Err(e),
             Ok(Ok((resp, lease))) => {
+                // An upgraded connection belongs to the tunnel now, never to the pool.
+                let lease = (resp.status() != StatusCode::SWITCHING_PROTOCOLS).then_some(lease);
                 let idle = self.timeout;
                 Ok(resp.map(|body| boxed(OriginBody::new(body, idle, lease, slot))))
             }

@@ -143,8 +143,8 @@ pin_project! {
     /// The origin's response body as reshelf relays it, in one layer: ends with
     /// [`crate::kit::body::IdleTimeout`] when the origin pauses longer than the limit, holds
     /// the request's place under `origin.max_connections` until it ends or is dropped, and
-    /// gives the connection back to the pool when it ended whole (a body cut short leaves
-    /// the connection unusable: hyper closes it).
+    /// gives the connection (`None` after an upgrade) back to the pool when it ended whole (a
+    /// body cut short leaves the connection unusable: hyper closes it).
     pub(super) struct OriginBody {
         #[pin]
         inner: IdleTimeoutBody<Incoming>,
@@ -157,15 +157,15 @@ impl OriginBody {
     pub(super) fn new(
         inner: Incoming,
         idle: Duration,
-        lease: Lease,
+        lease: Option<Lease>,
         slot: Option<OwnedSemaphorePermit>,
     ) -> Self {
         let mut body = Self {
             inner: IdleTimeoutBody::new(inner, idle),
-            lease: Some(lease),
+            lease,
             slot,
         };
-        // An empty body (HEAD, 204, 304, 101) may never be polled: done now.
+        // An empty body (HEAD, 204, 304) may never be polled: done now.
         if body.inner.is_end_stream() {
             finish(&mut body.lease, &mut body.slot, true);
         }
