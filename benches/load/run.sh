@@ -64,6 +64,12 @@
 #   NGINX_PROXY_BUFFERS   buffer directives of the proxy_pass location (default: buffering
 #                         off, 64k buffer: nginx streams like reshelf and with its cheapest
 #                         setting measured here; "" = nginx defaults)
+#   RESHELF_B_BIN=""      a second reshelf binary (e.g. a change under test) run beside the first,
+#                         same config, on RESHELF_B_PORT/ADMIN_B_PORT: every reshelf case is also
+#                         run against it (variant reshelf_b), the two alternating which goes
+#                         first each round; a last table gives reshelf_b ÷ reshelf per round
+#   RESHELF_ENV="" RESHELF_B_ENV=""  NAME=VALUE words put in the environment of reshelf and
+#                         of reshelf_b (e.g. to compare settings read from the environment)
 #   OUT=<dir>             where results.tsv, the tables and the logs are kept
 #                         (default: a new directory under target/load/)
 #   ORIGIN_PORT PROXY_PORT RESHELF_PORT ADMIN_PORT SIM_PORT   (defaults 18081..18085)
@@ -120,6 +126,9 @@ RESHELF_HANG_PORT=${RESHELF_HANG_PORT:-18087}
 ADMIN_HANG_PORT=${ADMIN_HANG_PORT:-18088}
 ORIGIN_H2_PORT=${ORIGIN_H2_PORT:-18089}
 PROXY_H2_PORT=${PROXY_H2_PORT:-18090}
+RESHELF_B_PORT=${RESHELF_B_PORT:-18091}
+ADMIN_B_PORT=${ADMIN_B_PORT:-18092}
+RESHELF_B_BIN=${RESHELF_B_BIN:-}
 OUT=${OUT:-$ROOT/target/load/$(date +%Y%m%d-%H%M%S)}
 
 export FASHIONAI_APP_TOKEN=${FASHIONAI_APP_TOKEN:-bench-app-token-0123456789}
@@ -231,10 +240,11 @@ wait_http() { # wait_http URL [curl args]: until it answers, at most 10 s
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # wants_group GROUP: whether CASE_GROUPS selects it (all groups when empty).
 wants_group() { [ -z "$CASE_GROUPS" ] || [[ " $CASE_GROUPS " == *" $1 "* ]]; }
-HANG_PORTS=()
-wants_group listing-hang && HANG_PORTS=("$SIM_HANG_PORT" "$RESHELF_HANG_PORT" "$ADMIN_HANG_PORT")
+EXTRA_PORTS=()
+wants_group listing-hang && EXTRA_PORTS=("$SIM_HANG_PORT" "$RESHELF_HANG_PORT" "$ADMIN_HANG_PORT")
+[ -n "$RESHELF_B_BIN" ] && EXTRA_PORTS+=("$RESHELF_B_PORT" "$ADMIN_B_PORT")
 for p in "$ORIGIN_PORT" "$PROXY_PORT" "$ORIGIN_H2_PORT" "$PROXY_H2_PORT" "$RESHELF_PORT" \
-    "$ADMIN_PORT" "$SIM_PORT" "${HANG_PORTS[@]}"; do
+    "$ADMIN_PORT" "$SIM_PORT" "${EXTRA_PORTS[@]}"; do
     port_free "$p" || die "port $p on 127.0.0.1 is in use; set *_PORT"
 done
 
@@ -298,9 +308,19 @@ spawn "$CPU_CLIENT" "$RESHELF" sim --listen "127.0.0.1:$SIM_PORT" \
     --catalog "$TMP/catalog.json" --min-events 0 >"$OUT/sim.log" 2>&1
 # shellcheck disable=SC2034 # for cases that will add the simulator's CPU or fault it
 SIM_PID=$LAST_PID
-spawn "$CPU_SERVER" env RUST_LOG="$RESHELF_LOG_LEVEL" "$RESHELF" serve \
+# shellcheck disable=SC2086 # RESHELF_ENV is a list of NAME=VALUE words
+spawn "$CPU_SERVER" env RUST_LOG="$RESHELF_LOG_LEVEL" ${RESHELF_ENV:-} "$RESHELF" serve \
     --config "$TMP/reshelf.toml" >"$OUT/reshelf.log" 2>&1
 RESHELF_PID=$LAST_PID
+RESHELF_B_PID=""
+if [ -n "$RESHELF_B_BIN" ]; then
+    log "starting reshelf_b ($RESHELF_B_BIN) on :$RESHELF_B_PORT"
+    RESHELF_PORT=$RESHELF_B_PORT ADMIN_PORT=$ADMIN_B_PORT fill "$HERE/reshelf.toml.in" "$TMP/reshelf-b.toml"
+    # shellcheck disable=SC2086 # RESHELF_B_ENV is a list of NAME=VALUE words
+    spawn "$CPU_SERVER" env RUST_LOG="$RESHELF_LOG_LEVEL" ${RESHELF_B_ENV:-} "$RESHELF_B_BIN" serve \
+        --config "$TMP/reshelf-b.toml" >"$OUT/reshelf-b.log" 2>&1
+    RESHELF_B_PID=$LAST_PID
+fi
 RESHELF_HANG_PID=""
 if wants_group listing-hang; then
     log "starting a hanging reshelf sim on :$SIM_HANG_PORT and reshelf_hang on :$RESHELF_HANG_PORT"
@@ -319,6 +339,7 @@ wait_http "http://127.0.0.1:$ORIGIN_H2_PORT/static/1k.bin" --http2-prior-knowled
 wait_http "http://127.0.0.1:$PROXY_H2_PORT/static/1k.bin" --http2-prior-knowledge
 wait_http "http://127.0.0.1:$ADMIN_PORT/readyz"
 [ -n "$RESHELF_HANG_PID" ] && wait_http "http://127.0.0.1:$ADMIN_HANG_PORT/readyz"
+[ -n "$RESHELF_B_PID" ] && wait_http "http://127.0.0.1:$ADMIN_B_PORT/readyz"
 
 # server name -> base URL, and the PIDs whose CPU time is that server's cost.
 declare -A URL=(
@@ -326,6 +347,7 @@ declare -A URL=(
     [proxy_pass]="http://127.0.0.1:$PROXY_PORT"
     [reshelf]="http://127.0.0.1:$RESHELF_PORT"
     [reshelf_hang]="http://127.0.0.1:$RESHELF_HANG_PORT"
+    [reshelf_b]="http://127.0.0.1:$RESHELF_B_PORT"
 )
 # The same servers over h2c with prior knowledge (the h2-* groups): nginx on ports of their own,
 # reshelf on its one public port.
@@ -333,6 +355,7 @@ declare -A URL_H2=(
     [direct]="http://127.0.0.1:$ORIGIN_H2_PORT"
     [proxy_pass]="http://127.0.0.1:$PROXY_H2_PORT"
     [reshelf]="http://127.0.0.1:$RESHELF_PORT"
+    [reshelf_b]="http://127.0.0.1:$RESHELF_B_PORT"
 )
 server_pids() {
     case $1 in
@@ -340,6 +363,7 @@ server_pids() {
         proxy_pass) echo "$PROXY_PID $(pgrep -P "$PROXY_PID" | tr '\n' ' ')" ;;
         reshelf) echo "$RESHELF_PID" ;;
         reshelf_hang) echo "$RESHELF_HANG_PID" ;;
+        reshelf_b) echo "$RESHELF_B_PID" ;;
     esac
 }
 cpu_ticks() { # summed utime+stime (clock ticks) of the given PIDs
@@ -529,6 +553,17 @@ for round in $(seq "$REPEAT"); do
             [ -z "${group:-}" ] || [[ $group == \#* ]] && continue
             if [ -n "$CASE_GROUPS" ] && [[ " $CASE_GROUPS " != *" $group "* ]]; then continue; fi
             eval "extra=($rest)"
+            if [ -n "$RESHELF_B_PID" ] && [ "$server" = reshelf ]; then
+                # Both builds, alternating which goes first, so neither always runs on the
+                # connections and caches the other just warmed.
+                order=(reshelf reshelf_b)
+                [ $((round % 2)) = 0 ] && order=(reshelf_b reshelf)
+                for s in "${order[@]}"; do
+                    v=$variant; [ "$s" = reshelf_b ] && v=${variant}_b
+                    run_case "$round" "$load" "$group" "$v" "$s" "$path" "${extra[@]}"
+                done
+                continue
+            fi
             run_case "$round" "$load" "$group" "$variant" "$server" "$path" "${extra[@]}"
         done <"$CASES"
     done
@@ -553,7 +588,7 @@ done
     echo "## Load run $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
     echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(uname -r)"
-    echo "- wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), h2load $(h2load --version 2>&1 | awk '{print $2}'), $("$NGINX" -v 2>&1 | sed 's/^.*: //'), reshelf ${RESHELF_BIN:-$(git -C "$ROOT" rev-parse --short HEAD)}"
+    echo "- wrk $(wrk -v 2>&1 | head -n1 | awk '{print $2}'), h2load $(h2load --version 2>&1 | awk '{print $2}'), $("$NGINX" -v 2>&1 | sed 's/^.*: //'), reshelf ${RESHELF_BIN:-$(git -C "$ROOT" rev-parse --short HEAD)}${RESHELF_B_BIN:+, reshelf_b $RESHELF_B_BIN}"
     echo "- load average (1/5/15 min) before the cases: $LOADAVG_START; after: $LOADAVG_END; cases took ${RUN_SECONDS} s"
     if [ "$PIN" = 1 ]; then
         echo "- pinned (taskset): wrk and simulator on CPU $CPU_CLIENT; nginx proxy_pass (1 worker) and reshelf on CPU $CPU_SERVER; nginx origin (1 worker) on CPU $CPU_ORIGIN"
@@ -574,5 +609,6 @@ done
     echo "- RSS after the run: reshelf $((RESHELF_RSS / 1024)) MiB (peak $((RESHELF_HWM / 1024)) MiB); nginx proxy_pass master+workers $((PROXY_RSS / 1024)) MiB"
     echo
     awk -F'\t' -v loads="$LOADS" -f "$HERE/report.awk" "$RESULTS"
+    if [ -n "$RESHELF_B_PID" ]; then awk -F'\t' -f "$HERE/report-b.awk" "$RESULTS"; fi
 } | tee "$OUT/report.md"
 log "results: $OUT"

@@ -29,14 +29,20 @@ const HOP_BY_HOP: [HeaderName; 9] = [
 
 /// Removes hop-by-hop headers, including every header the `Connection` header names.
 pub fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named.iter().chain(HOP_BY_HOP.iter()) {
+    // Without a `Connection` header (most requests) there is nothing more to look up, and
+    // with one its values are cloned (a reference count, not a copy) so that the headers they
+    // name can be removed by name as text, without a list of parsed names per message.
+    let mut values = headers.get_all(header::CONNECTION).iter();
+    if let Some(first) = values.next().cloned() {
+        let rest: Vec<HeaderValue> = values.cloned().collect();
+        for value in std::iter::once(&first).chain(&rest) {
+            let Ok(text) = value.to_str() else { continue };
+            for name in text.split(',') {
+                headers.remove(name.trim());
+            }
+        }
+    }
+    for name in &HOP_BY_HOP {
         headers.remove(name);
     }
 }

@@ -5,32 +5,31 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Request, Response, Uri};
+use http::{header, HeaderValue, Request, Response, StatusCode, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use tokio::sync::Semaphore;
 
+use super::pool::{OriginBody, Pool};
 use super::{Forward, Sending};
 use crate::config;
-use crate::kit::body::{boxed, Body, BoxError, IdleTimeoutBody, ObservedBody};
+use crate::kit::body::{boxed, Body, BoxError};
 
 /// Why the origin gave no response.
 #[derive(Debug, thiserror::Error)]
 pub enum OriginError {
+    /// The connector's error (refused, unresolvable, connect timeout) or the HTTP/1.1
+    /// handshake's.
     #[error("cannot connect to the origin")]
-    Connect(#[source] hyper_util::client::legacy::Error),
+    Connect(#[source] BoxError),
     #[error("origin sent no response headers within {0:?}")]
     Timeout(Duration),
     /// Every one of `origin.max_connections` was busy for the whole queue timeout.
     #[error("all origin connections stayed busy for {0:?}")]
     Saturated(Duration),
     #[error("origin connection failed")]
-    Protocol(#[source] hyper_util::client::legacy::Error),
+    Protocol(#[source] hyper::Error),
     #[error("origin body failed")]
     Body(#[source] BoxError),
-    #[error("cannot build the origin request URI")]
-    Uri(#[source] http::Error),
 }
 
 impl OriginError {
@@ -40,7 +39,7 @@ impl OriginError {
             OriginError::Connect(_) => "connect",
             OriginError::Timeout(_) => "timeout",
             OriginError::Saturated(_) => "saturated",
-            OriginError::Protocol(_) | OriginError::Body(_) | OriginError::Uri(_) => "protocol",
+            OriginError::Protocol(_) | OriginError::Body(_) => "protocol",
         }
     }
 }
@@ -48,9 +47,10 @@ impl OriginError {
 /// A pooled client bound to one origin.
 #[derive(Clone)]
 pub struct OriginClient {
-    client: Client<HttpConnector, Body>,
-    scheme: http::uri::Scheme,
-    authority: http::uri::Authority,
+    pool: Arc<Pool>,
+    /// The origin's `Host`, for a request that brought none (as hyper-util's client set it:
+    /// the port only when it is not the scheme's default).
+    host: HeaderValue,
     timeout: Duration,
     /// Places for origin requests in progress (`None`: no bound); a place is held until the
     /// response body is read or dropped, since an HTTP/1.1 connection is busy until then.
@@ -64,38 +64,49 @@ impl OriginClient {
         connector.set_connect_timeout(Some(origin.connect_timeout));
         connector.set_nodelay(true);
         connector.set_keepalive(Some(Duration::from_secs(60)));
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(256)
-            .build(connector);
         let parts = origin.url.clone().into_parts();
+        let scheme = parts.scheme.unwrap_or(http::uri::Scheme::HTTP);
+        let authority = parts
+            .authority
+            .expect("config validation guarantees an origin host");
+        let default_port = if scheme == http::uri::Scheme::HTTPS {
+            443
+        } else {
+            80
+        };
+        let host = match authority.port_u16() {
+            Some(port) if port != default_port => format!("{}:{port}", authority.host()),
+            _ => authority.host().to_owned(),
+        };
+        let target = Uri::builder()
+            .scheme(scheme)
+            .authority(authority)
+            .path_and_query("/")
+            .build()
+            .expect("a scheme and authority from a valid URI");
         Self {
-            client,
-            scheme: parts.scheme.unwrap_or(http::uri::Scheme::HTTP),
-            authority: parts
-                .authority
-                .expect("config validation guarantees an origin host"),
+            pool: Pool::new(connector, target),
+            host: HeaderValue::try_from(host).expect("a URI's host is a valid header value"),
             timeout: origin.timeout,
             slots: origin.max_connections.map(|n| Arc::new(Semaphore::new(n))),
             queue_timeout: origin.queue_timeout,
         }
     }
 
-    /// Points `req` at the origin (keeping its path and query) and sends it; waits at most the
-    /// configured timeout for the response headers, and as long between body frames.
+    /// Sends `req` to the origin (keeping its path and query); waits at most the configured
+    /// timeout for the response headers, and as long between body frames.
     async fn request(&self, mut req: Request<Body>) -> Result<Response<Body>, OriginError> {
+        // Origin-form, as HTTP/1.1 sends it.
         let path = req
             .uri()
             .path_and_query()
             .cloned()
             .unwrap_or_else(|| http::uri::PathAndQuery::from_static("/"));
-        *req.uri_mut() = Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(path)
-            .build()
-            .map_err(OriginError::Uri)?;
+        *req.uri_mut() = Uri::from(path);
         *req.version_mut() = http::Version::HTTP_11;
+        req.headers_mut()
+            .entry(header::HOST)
+            .or_insert_with(|| self.host.clone());
         let slot = match &self.slots {
             None => None,
             Some(slots) => {
@@ -108,19 +119,14 @@ impl OriginClient {
                 }
             }
         };
-        match tokio::time::timeout(self.timeout, self.client.request(req)).await {
+        match tokio::time::timeout(self.timeout, self.pool.send(req)).await {
             Err(_) => Err(OriginError::Timeout(self.timeout)),
-            Ok(Err(e)) if e.is_connect() => Err(OriginError::Connect(e)),
-            Ok(Err(e)) => Err(OriginError::Protocol(e)),
-            Ok(Ok(resp)) => {
+            Ok(Err(e)) => Err(e),
+            Ok(Ok((resp, lease))) => {
+                // An upgraded connection belongs to the tunnel now, never to the pool.
+                let lease = (resp.status() != StatusCode::SWITCHING_PROTOCOLS).then_some(lease);
                 let idle = self.timeout;
-                Ok(resp.map(|body| {
-                    let body = IdleTimeoutBody::new(body, idle);
-                    match slot {
-                        None => boxed(body),
-                        Some(slot) => boxed(ObservedBody::new(body, move |_| drop(slot))),
-                    }
-                }))
+                Ok(resp.map(|body| boxed(OriginBody::new(body, idle, lease, slot))))
             }
         }
     }

@@ -6,6 +6,7 @@
 //! May depend on: `kit`, `config`, `metrics`. The flows (`proxy`) stand on it.
 
 mod client;
+mod pool;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -27,10 +27,7 @@ impl ProxyError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             ProxyError::Origin(
-                OriginError::Connect(_)
-                | OriginError::Protocol(_)
-                | OriginError::Body(_)
-                | OriginError::Uri(_),
+                OriginError::Connect(_) | OriginError::Protocol(_) | OriginError::Body(_),
             ) => StatusCode::BAD_GATEWAY,
         }
     }
@@ -45,8 +42,7 @@ impl ProxyError {
                 OriginError::Timeout(_)
                 | OriginError::Connect(_)
                 | OriginError::Protocol(_)
-                | OriginError::Body(_)
-                | OriginError::Uri(_),
+                | OriginError::Body(_),
             ) => None,
         }
     }
