@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -26,6 +27,7 @@ pub fn full(b: impl Into<Bytes>) -> TestBody {
 pub struct TestServer {
     pub addr: SocketAddr,
     stop: CancellationToken,
+    accepted: Arc<AtomicUsize>,
 }
 
 impl Drop for TestServer {
@@ -35,6 +37,11 @@ impl Drop for TestServer {
 }
 
 impl TestServer {
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
     /// Serves every request with `handler` (HTTP/1.1, with upgrades).
     pub async fn start<H, F>(handler: H) -> TestServer
     where
@@ -46,12 +53,15 @@ impl TestServer {
         let stop = CancellationToken::new();
         let handler = Arc::new(handler);
         let token = stop.clone();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
         tokio::spawn(async move {
             loop {
                 let stream = tokio::select! {
                     r = listener.accept() => match r { Ok((s, _)) => s, Err(_) => continue },
                     () = token.cancelled() => return,
                 };
+                count.fetch_add(1, Ordering::SeqCst);
                 let handler = handler.clone();
                 let conn_token = token.clone();
                 tokio::spawn(async move {
@@ -69,7 +79,11 @@ impl TestServer {
                 });
             }
         });
-        TestServer { addr, stop }
+        TestServer {
+            addr,
+            stop,
+            accepted,
+        }
     }
 }
 
