@@ -5,14 +5,12 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use http::{header, Response};
 use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 
-use common::origin::{full, TestBody, TestServer};
+use common::origin::{full, gated, TestBody, TestServer};
 use common::{client, config_toml, start_proxy, HTML_PAGE as PAGES};
 
 /// A body sent chunked (no length known ahead).
@@ -79,20 +77,7 @@ async fn an_origin_that_closes_after_each_response_answers_every_request() {
 
 #[tokio::test]
 async fn connections_opened_for_concurrent_requests_serve_the_next_ones() {
-    let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let (arrived, mut arrivals) = tokio::sync::mpsc::unbounded_channel();
-    let origin = {
-        let gate = gate.clone();
-        TestServer::start(move |_| {
-            let (gate, arrived) = (gate.clone(), arrived.clone());
-            async move {
-                let _ = arrived.send(());
-                gate.acquire().await.expect("open").forget();
-                Response::new(full("held"))
-            }
-        })
-        .await
-    };
+    let (origin, gate, mut arrivals) = gated().await;
     let proxy = start_proxy(&config_toml(origin.addr, None, PAGES)).await;
     let url = format!("http://{}/", proxy.public_addr());
     let held: Vec<_> = (0..4)
@@ -108,11 +93,11 @@ async fn connections_opened_for_concurrent_requests_serve_the_next_ones() {
     );
     gate.add_permits(4);
     for request in held {
-        assert_eq!(request.await.unwrap(), (200, "held".into()));
+        assert_eq!(request.await.unwrap(), (200, "from the origin".into()));
     }
     gate.add_permits(8);
     for _ in 0..8 {
-        assert_eq!(get(&url).await, (200, "held".into()));
+        assert_eq!(get(&url).await, (200, "from the origin".into()));
     }
     assert_eq!(origin.connections(), 4, "the idle connections were reused");
     proxy.shutdown().await;
