@@ -1,8 +1,8 @@
 //! The public listener's connections on real loopback sockets: a half-sent request head and an
 //! idle keep-alive connection are closed by their timeouts, slow-header clients do not hold up
 //! a shopper, a connection past the budget gets a clean 503 with `Retry-After` while the
-//! admin listener keeps answering, and a client that stops reading is dropped and its
-//! response counted as incomplete. Every wait is bounded; none is a sleep.
+//! admin listener keeps answering, and a client that stops reading (over HTTP/1.1 or HTTP/2)
+//! is dropped and its response counted as incomplete. Every wait is bounded; none is a sleep.
 
 mod common;
 
@@ -227,6 +227,55 @@ async fn a_client_that_stops_reading_is_dropped_and_its_response_counted_incompl
     socket.set_recv_buffer_size(4096).unwrap();
     let mut stream = socket.connect(proxy.public_addr()).await.unwrap();
     stream.write_all(&raw::get_head("/download")).await.unwrap();
+    // Read nothing. Once reshelf drops the connection, the origin's body is dropped too.
+    within("the origin body is dropped", dropped.recv()).await;
+    let metrics = metrics_text(proxy.admin_addr()).await;
+    for line in [
+        r#"reshelf_connection_timeouts_total{kind="send"} 1"#,
+        r#"reshelf_requests_total{complete="false",route="passthrough",status_class="2xx"} 1"#,
+        "reshelf_inflight_requests 0",
+    ] {
+        assert!(metrics.contains(line), "{line}\n{metrics}");
+    }
+    proxy.shutdown().await;
+}
+
+/// An HTTP/2 frame: 9-byte header, then the payload.
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(payload.len()).unwrap().to_be_bytes();
+    let mut frame = vec![len[1], len[2], len[3], kind, flags];
+    frame.extend_from_slice(&stream.to_be_bytes());
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// The same client over HTTP/2, written by hand so that it can stop reading its socket (a
+/// library client reads its socket for as long as the flow-control window allows). Its
+/// windows are opened to the maximum, so only the socket holds reshelf back.
+#[tokio::test]
+async fn an_http2_client_that_stops_reading_is_dropped_and_its_response_counted_incomplete() {
+    let (alive, mut dropped) = mpsc::channel::<()>(1);
+    let alive = std::sync::Mutex::new(Some(alive));
+    let origin = TestServer::start(move |_| {
+        let body = endless(alive.lock().unwrap().take().expect("one request"));
+        async move { Response::new(body) }
+    })
+    .await;
+    let proxy = proxy(&origin, "send_timeout_ms = 300").await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(proxy.public_addr()).await.unwrap();
+    let mut hello = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    // SETTINGS_INITIAL_WINDOW_SIZE = 2^31 - 1; the connection window raised to the same.
+    hello.extend(h2_frame(0x4, 0, 0, &[0, 4, 0x7f, 0xff, 0xff, 0xff]));
+    hello.extend(h2_frame(0x8, 0, 0, &0x7fff_0000u32.to_be_bytes()));
+    // HEADERS, END_STREAM | END_HEADERS: GET http://shop/download (HPACK static indices).
+    let mut fields = vec![0x82, 0x86, 0x44, 9];
+    fields.extend_from_slice(b"/download");
+    fields.extend_from_slice(&[0x41, 4]);
+    fields.extend_from_slice(b"shop");
+    hello.extend(h2_frame(0x1, 0x5, 1, &fields));
+    stream.write_all(&hello).await.unwrap();
     // Read nothing. Once reshelf drops the connection, the origin's body is dropped too.
     within("the origin body is dropped", dropped.recv()).await;
     let metrics = metrics_text(proxy.admin_addr()).await;

@@ -413,3 +413,102 @@ async fn client_leaving_mid_download_does_not_hurt_the_proxy() {
     assert!(metrics.contains("reshelf_inflight_requests 0"), "{metrics}");
     proxy.shutdown().await;
 }
+
+/// Chunk sizes an origin really sends: tiny, one past an HTTP/2 frame, larger than reshelf
+/// gathers for one write, odd.
+const CHUNKS: [usize; 8] = [
+    1,
+    7,
+    16 * 1024 + 1,
+    100 * 1024,
+    3,
+    300 * 1024,
+    16 * 1024,
+    4095,
+];
+
+#[tokio::test]
+async fn http2_download_in_odd_chunks_is_byte_identical_and_a_small_answer_is_not_held_behind_it() {
+    let total: usize = CHUNKS.iter().sum::<usize>() * 4;
+    let data = Bytes::from(pattern(total, 3));
+    let (release_tx, release_rx) = mpsc::channel::<()>(1);
+    let release_rx = std::sync::Arc::new(tokio::sync::Mutex::new(Some(release_rx)));
+    let served = data.clone();
+    let origin = TestServer::start(move |req| {
+        let (data, release_rx) = (served.clone(), release_rx.clone());
+        async move {
+            if req.uri().path() == "/small" {
+                return Response::new(full("small"));
+            }
+            let (tx, rx) = mpsc::channel(4);
+            tokio::spawn(async move {
+                let mut release = release_rx.lock().await.take().expect("one download");
+                let sizes = CHUNKS.iter().cycle();
+                let mut at = 0;
+                for (i, size) in sizes.enumerate() {
+                    if at == data.len() {
+                        break;
+                    }
+                    // The first two chunks (8 bytes) now, the rest once released.
+                    if i == 2 {
+                        release.recv().await;
+                    }
+                    let chunk = data.slice(at..(at + size).min(data.len()));
+                    at += chunk.len();
+                    let frame =
+                        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(Frame::data(chunk));
+                    if tx.send(frame).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            Response::new(StreamBody::new(tokio_stream_from(rx)).boxed())
+        }
+    })
+    .await;
+    let proxy = start_proxy(&config_toml(origin.addr, None, HTML_PAGE)).await;
+    let addr = proxy.public_addr();
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (send, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    let get = |path: &str| {
+        let mut send = send.clone();
+        let req = Request::get(format!("http://{addr}{path}"))
+            .body(http_body_util::Empty::<Bytes>::new())
+            .unwrap();
+        async move { send.send_request(req).await.unwrap() }
+    };
+    let bound = Duration::from_secs(10);
+
+    let mut big = get("/big").await.into_body();
+    let mut received = Vec::with_capacity(total);
+    // 8 bytes are all the origin sent so far: they must not wait for more to be gathered.
+    while received.len() < 8 {
+        let frame = tokio::time::timeout(bound, big.frame())
+            .await
+            .expect("the first 8 bytes");
+        received.extend_from_slice(&frame.unwrap().unwrap().into_data().unwrap());
+    }
+    // The same connection answers a second request while the first is open.
+    let small = tokio::time::timeout(bound, async { get("/small").await.collect().await })
+        .await
+        .expect("the small answer while the download is open");
+    assert_eq!(small.unwrap().to_bytes(), "small");
+
+    release_tx.send(()).await.unwrap();
+    let rest = tokio::time::timeout(bound, big.collect())
+        .await
+        .expect("the rest");
+    received.extend_from_slice(&rest.unwrap().to_bytes());
+    assert_eq!(received.len(), total);
+    assert!(
+        received == data[..],
+        "downloaded bytes differ from the origin's"
+    );
+    proxy.shutdown().await;
+}

@@ -8,13 +8,15 @@
 //! `waiting_room` connections wait or are being refused at once; past that the loop stops
 //! accepting until one leaves, so the sockets reshelf holds never exceed the budget.
 //!
-//! May depend on `kit`, `config` and `metrics`, and on `server::conn` and `server::io`.
+//! May depend on `kit`, `config` and `metrics`, and on `server::conn`, `server::gather` and
+//! `server::io`.
 
 use std::convert::Infallible;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use http::{Request, Response};
@@ -26,6 +28,7 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use super::conn::{self, Activity, Expired};
+use super::gather::Gathered;
 use super::io::Watched;
 use crate::config::Connections;
 use crate::kit::body::{boxed, Body};
@@ -181,6 +184,15 @@ pub async fn serve<H, F>(
     }
 }
 
+/// Sends what the connection's last poll gathered; never ends but with a failed write.
+async fn sending(io: &Gathered) -> std::io::Error {
+    poll_fn(|cx| match io.poll_send(cx) {
+        Poll::Ready(Err(e)) => Poll::Ready(e),
+        Poll::Ready(Ok(())) | Poll::Pending => Poll::Pending,
+    })
+    .await
+}
+
 /// One served connection.
 struct Conn<'a> {
     name: &'static str,
@@ -204,7 +216,7 @@ impl Conn<'_> {
     {
         let peer = self.peer;
         let activity = Arc::new(Activity::new());
-        let io = TokioIo::new(Watched::new(
+        let io = Gathered::new(Watched::new(
             stream,
             activity.clone(),
             self.limits.send_timeout,
@@ -220,7 +232,8 @@ impl Conn<'_> {
                 }
             })
         };
-        let mut conn = pin!(builder.serve_connection_with_upgrades(io, service));
+        let mut conn =
+            pin!(builder.serve_connection_with_upgrades(TokioIo::new(io.clone()), service));
         let mut watchdog = pin!(conn::watchdog(&activity, self.limits));
         // At shutdown, the connection finishes what it has.
         let mut closing = false;
@@ -229,6 +242,9 @@ impl Conn<'_> {
                 // The connection first: it is what wakes this task almost every time.
                 biased;
                 result = conn.as_mut() => break result,
+                // Polled right after the connection: what its poll gathered goes out before
+                // the task sleeps. Ends only with a failed write.
+                failed = sending(&io) => break Err(failed.into()),
                 expired = watchdog.as_mut(), if !closing => {
                     self.metrics.connection_timeouts.with_label_values(&[expired.label()]).inc();
                     // Both close the socket at once: a half-sent head has nothing to answer,
@@ -253,6 +269,12 @@ impl Conn<'_> {
                 .with_label_values(&["send"])
                 .inc();
         }
+        // Over HTTP/2 hyper shuts the socket down at the end, which sends what is gathered;
+        // this is for an end without it.
+        let result = match result {
+            Ok(()) => poll_fn(|cx| io.poll_send(cx)).await.map_err(Into::into),
+            failed => failed,
+        };
         if let Err(e) = result {
             tracing::debug!(listener = self.name, %peer, error = %e, "connection ended with an error");
         }

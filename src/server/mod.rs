@@ -12,6 +12,7 @@
 mod accept;
 pub mod budget;
 mod conn;
+mod gather;
 mod io;
 
 use std::net::SocketAddr;
