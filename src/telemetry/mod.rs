@@ -2,6 +2,8 @@
 //!
 //! May depend on: `config` (the `[log]` section). Any module may use it.
 
+mod batch;
+
 /// `error: cause: cause` — the error and its whole `source()` chain on one line.
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
@@ -15,36 +17,30 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Keeps the log writer's background thread alive; dropping it writes out the lines still
-/// queued, waiting up to about a second for them (tracing-appender's limit: a stderr that
-/// accepts nothing for longer must not keep the process from exiting). Hold it until the
-/// process is done logging.
+/// waiting, for at most a second (a stderr that accepts nothing for longer must not keep the
+/// process from exiting). Hold it until the process is done logging.
 #[must_use = "dropping the guard stops the log writer"]
 pub struct LogGuard {
-    _worker: Option<tracing_appender::non_blocking::WorkerGuard>,
+    _writer: Option<batch::Guard>,
 }
-
-/// Lines the log writer's queue holds before a logging request thread waits for it.
-const LOG_QUEUE_LINES: usize = 64 * 1024;
 
 /// Installs the global tracing subscriber: text or JSON lines on stderr, level from `RUST_LOG`
 /// (default `info`). A second call (tests, the demo) keeps the first subscriber.
 ///
-/// Lines are written by a background thread through a buffer flushed whenever its queue runs
-/// empty: one `write` per burst instead of one per access line, which was ≈9 % of a small
-/// passthrough request's CPU (BENCHMARKS.md "Profile (top costs)"). The queue is not lossy: a
-/// full queue makes the logging thread wait rather than drop lines.
+/// Lines are written in batches by a background thread, at most 100 ms after they were logged
+/// ([`batch`]): one `write` per batch instead of one per access line, which was ≈9 % of a small
+/// passthrough request's CPU (BENCHMARKS.md "Profile (top costs)"), and no wake-up of that
+/// thread per line. Nothing is dropped: a logging thread waits when 8 MiB are waiting.
+/// Without a thread (the system refused one), lines go straight to stderr.
 pub fn init(format: crate::config::LogFormat) -> LogGuard {
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .buffered_lines_limit(LOG_QUEUE_LINES)
-        .thread_name("reshelf-log")
-        .finish(std::io::BufWriter::with_capacity(
-            64 * 1024,
-            std::io::stderr(),
-        ));
+    let (writer, guard) = match batch::start(std::io::stderr()) {
+        Ok((writer, guard)) => (BoxMakeWriter::new(writer), Some(guard)),
+        Err(_) => (BoxMakeWriter::new(std::io::stderr), None),
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
@@ -55,7 +51,7 @@ pub fn init(format: crate::config::LogFormat) -> LogGuard {
         crate::config::LogFormat::Text => builder.try_init(),
     };
     LogGuard {
-        _worker: installed.ok().map(|()| guard),
+        _writer: installed.ok().and(guard),
     }
 }
 
