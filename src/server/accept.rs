@@ -263,18 +263,21 @@ impl Conn<'_> {
                 () = hard.cancelled(), if closing => return,
             }
         };
+        // Over HTTP/2 hyper shuts the socket down at the end, which sends what is gathered;
+        // this is for an end without it.
+        let result = match result {
+            Ok(()) => tokio::select! {
+                sent = poll_fn(|cx| io.poll_send(cx)) => sent.map_err(Into::into),
+                () = hard.cancelled() => Ok(()),
+            },
+            failed => failed,
+        };
         if activity.did_send_time_out() {
             self.metrics
                 .connection_timeouts
                 .with_label_values(&["send"])
                 .inc();
         }
-        // Over HTTP/2 hyper shuts the socket down at the end, which sends what is gathered;
-        // this is for an end without it.
-        let result = match result {
-            Ok(()) => poll_fn(|cx| io.poll_send(cx)).await.map_err(Into::into),
-            failed => failed,
-        };
         if let Err(e) = result {
             tracing::debug!(listener = self.name, %peer, error = %e, "connection ended with an error");
         }

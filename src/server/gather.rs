@@ -9,7 +9,10 @@
 //! into a buffer and sent when it holds [`GATHER`] bytes, or when the connection's task has done
 //! everything it can for now ([`Gathered::poll_send`], polled after the connection by
 //! `server::accept`), the point where Go's HTTP/2 server flushes its buffered writer. Nothing
-//! waits for more bytes to come: what a poll wrote is on the socket before the task sleeps.
+//! waits for more bytes to come: what a poll wrote is handed to the socket before the task
+//! sleeps, or the task waits for the socket to take it. Nothing is added behind a send the
+//! socket took only part of, so a slow client holds at most [`GATHER`] bytes here and is
+//! subject to the send timeout as before.
 //!
 //! HTTP/1 connections, upgraded ones included, write straight through: hyper already writes a
 //! response's head and body chunk in one `writev`, and an upgraded connection is driven by
@@ -33,7 +36,7 @@ use super::io::Watched;
 pub(super) const GATHER: usize = 256 * 1024;
 
 /// The buffer's first allocation; it grows to [`GATHER`] at once when a second write does not
-/// fit, and is freed when sent, so an idle connection holds nothing here.
+/// fit, and is freed when all of it is sent, so an idle connection holds nothing here.
 const START: usize = 8 * 1024;
 
 /// What every HTTP/2 connection starts with (RFC 9113, section 3.4).
@@ -95,15 +98,16 @@ impl Inner {
         Poll::Ready(Ok(()))
     }
 
-    /// Makes room to gather `len` more bytes without growing the buffer twice.
+    /// Makes room to gather `len` more bytes, after [`Inner::poll_room`]: the buffer grows
+    /// once, to [`GATHER`].
     fn reserve(&mut self, len: usize) {
         if self.out.capacity() - self.out.len() < len {
             let want = if self.out.is_empty() {
                 len.max(START)
             } else {
-                GATHER + len
+                GATHER
             };
-            self.out.reserve(want - self.out.len());
+            self.out.reserve(want.saturating_sub(self.out.len()));
         }
     }
 
@@ -127,7 +131,9 @@ impl Inner {
     /// `Ready(true)` when they should be written straight through instead (a buffer that is
     /// empty and a write that is a whole send by itself).
     fn poll_room(&mut self, cx: &mut Context<'_>, len: usize) -> Poll<io::Result<bool>> {
-        if self.out.len() - self.sent + len > GATHER {
+        // Nothing is added behind a send in progress (a client reading slowly): the buffer
+        // holds at most GATHER bytes, and a full socket holds the connection back.
+        if self.sent > 0 || self.out.len() + len > GATHER {
             ready!(self.poll_send(cx))?;
         }
         Poll::Ready(Ok(self.out.is_empty() && len >= GATHER))
@@ -221,6 +227,25 @@ mod tests {
         let client = TcpStream::connect(listener.local_addr().unwrap())
             .await
             .unwrap();
+        served(listener, client).await
+    }
+
+    /// The same with small socket buffers both ways, so that sends are partial.
+    async fn narrow_pair() -> (Gathered, TcpStream) {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_send_buffer_size(8 * 1024).unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(1).unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(8 * 1024).unwrap();
+        let client = socket
+            .connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        served(listener, client).await
+    }
+
+    async fn served(listener: TcpListener, client: TcpStream) -> (Gathered, TcpStream) {
         let (served, _) = listener.accept().await.unwrap();
         let io = Watched::new(served, Arc::new(Activity::new()), Duration::from_secs(5));
         (Gathered::new(io), client)
@@ -317,5 +342,33 @@ mod tests {
         let mut got = vec![0u8; 17];
         client.read_exact(&mut got).await.unwrap();
         assert_eq!(&got, b"HTTP/1.1 200 OK\r\n");
+    }
+
+    #[tokio::test]
+    async fn a_slow_reader_makes_the_connection_wait_and_holds_at_most_one_gathering() {
+        // A client that reads slowly (a thousand bytes at a time, on a thread of its own):
+        // sends are partial, and the buffer stays within GATHER.
+        let (mut io, client) = narrow_pair().await;
+        io.lock().mode = Mode::Http2;
+        let mut client = client.into_std().unwrap();
+        client.set_nonblocking(false).unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut sip = [0u8; 1000];
+            while std::io::Read::read(&mut client, &mut sip).is_ok_and(|n| n > 0) {}
+        });
+        let (mut taken, frame) = (0, vec![7u8; 9 + 16 * 1024]);
+        while taken < 4 * 1024 * 1024 {
+            taken += poll_fn(|cx| Pin::new(&mut io).poll_write(cx, &frame))
+                .await
+                .unwrap();
+            // What the connection's task does after each poll: one attempt to send.
+            if let Poll::Ready(sent) = poll_fn(|cx| Poll::Ready(io.poll_send(cx))).await {
+                sent.unwrap();
+            }
+            let held = io.lock().out.capacity();
+            assert!(held <= GATHER, "{held} bytes held after {taken} taken");
+        }
+        drop(io);
+        reader.join().unwrap();
     }
 }

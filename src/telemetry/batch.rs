@@ -8,8 +8,9 @@
 //! and a copy, and the thread wakes ten times a second whatever the traffic. (Waking it early
 //! for every 64 KiB cost 4-6 % more CPU per request at full load.)
 //!
-//! Nothing is dropped: past [`LIMIT`] waiting bytes a logging thread waits for the writer, as
-//! before. Dropping the [`Guard`] writes what is left, waiting at most a second for a stuck
+//! Nothing is dropped while stderr takes it: past [`LIMIT`] waiting bytes a logging thread
+//! waits for the writer, as before. A batch stderr refuses (closed, or a non-blocking pipe
+//! that is full) is dropped: a dead stderr must not stop the proxy. Dropping the [`Guard`] writes what is left, waiting at most a second for a stuck
 //! stderr, as tracing-appender did.
 //!
 //! May depend on nothing in the crate.
@@ -43,6 +44,8 @@ struct Shared {
 
 struct State {
     waiting: Vec<u8>,
+    /// Loggers waiting for room: the writer does not wait for the tick while there are any.
+    blocked: usize,
     stop: bool,
 }
 
@@ -77,6 +80,7 @@ fn with_limit<W: Write + Send + 'static>(
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             waiting: Vec::new(),
+            blocked: 0,
             stop: false,
         }),
         full: Condvar::new(),
@@ -92,7 +96,7 @@ fn with_limit<W: Write + Send + 'static>(
             loop {
                 let stop = {
                     let mut state = writer.lock();
-                    if state.waiting.len() < writer.limit && !state.stop {
+                    if state.blocked == 0 && !state.stop {
                         state = writer
                             .full
                             .wait_timeout(state, TICK)
@@ -104,7 +108,8 @@ fn with_limit<W: Write + Send + 'static>(
                     state.stop
                 };
                 if !batch.is_empty() {
-                    // Nowhere to report a failing stderr; the next batch tries again.
+                    // Nowhere to report a failing stderr, and a closed one must not stop the
+                    // proxy: the batch is dropped and the next one tried.
                     let _ = sink.write_all(&batch).and_then(|()| sink.flush());
                     batch.clear();
                     if batch.capacity() > KEEP {
