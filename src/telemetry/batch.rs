@@ -143,14 +143,6 @@ impl Write for Batched {
     }
 }
 
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Batched {
-    type Writer = Batched;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 impl Drop for Guard {
     fn drop(&mut self) {
         self.shared.lock().stop = true;

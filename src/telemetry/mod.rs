@@ -33,13 +33,15 @@ pub struct LogGuard {
 /// thread per line. Nothing is dropped: a logging thread waits when 8 MiB are waiting.
 /// Without a thread (the system refused one), lines go straight to stderr.
 pub fn init(format: crate::config::LogFormat) -> LogGuard {
-    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    use tracing_subscriber::fmt::writer::EitherWriter;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let (writer, guard) = match batch::start(std::io::stderr()) {
-        Ok((writer, guard)) => (BoxMakeWriter::new(writer), Some(guard)),
-        Err(_) => (BoxMakeWriter::new(std::io::stderr), None),
+    let (batched, guard) = batch::start(std::io::stderr()).ok().unzip();
+    // A writer per event by value, not boxed: no allocation per access line.
+    let writer = move || match &batched {
+        Some(batched) => EitherWriter::A(batched.clone()),
+        None => EitherWriter::B(std::io::stderr()),
     };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
