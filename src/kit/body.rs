@@ -1,5 +1,6 @@
 //! Body types and wrappers: the boxed body every request and response uses, an idle timeout for streamed
-//! origin bodies, and the observer that writes the access log once a body is fully sent.
+//! origin bodies, the observer that writes the access log once a body is fully sent, and the
+//! wrapper that lets the bytes before a failure reach the client.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -189,5 +190,144 @@ where
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+pin_project! {
+    /// Reports a body's failure one poll later when data came just before it, so the server
+    /// writes that data out first. hyper's server buffers a response's head and frames and
+    /// writes them when the body has nothing more for now; a failure in between discards what
+    /// it buffered. Without this, an origin that resets right after sending a head and some
+    /// of a page (all read in one poll) leaves the client with no answer at all instead of
+    /// the head and a cut body it can tell apart from a whole one.
+    pub struct FlushBeforeError<B: HttpBody> {
+        #[pin]
+        inner: B,
+        // Data was handed on since the last `Pending`.
+        delivered: bool,
+        failed: Option<B::Error>,
+    }
+}
+
+impl<B: HttpBody> FlushBeforeError<B> {
+    pub fn new(inner: B) -> Self {
+        Self {
+            inner,
+            delivered: false,
+            failed: None,
+        }
+    }
+}
+
+impl<B: HttpBody> HttpBody for FlushBeforeError<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        let this = self.project();
+        if let Some(failed) = this.failed.take() {
+            return Poll::Ready(Some(Err(failed)));
+        }
+        match this.inner.poll_frame(cx) {
+            Poll::Ready(Some(Err(e))) if *this.delivered => {
+                *this.delivered = false;
+                *this.failed = Some(e);
+                // The server writes out what it holds before polling again.
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            polled => {
+                *this.delivered = matches!(polled, Poll::Ready(Some(Ok(_))));
+                polled
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.failed.is_none() && self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// What a client reads of `body` served by hyper's HTTP/1.1 server over a real socket,
+    /// to the end of the connection.
+    async fn served(body: Body) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let body = std::sync::Mutex::new(Some(body));
+        tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let service = hyper::service::service_fn(move |_| {
+                let body = body.lock().unwrap().take().expect("one request");
+                async move { Ok::<_, std::convert::Infallible>(http::Response::new(body)) }
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service)
+                .await;
+        });
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client
+            .write_all(b"GET / HTTP/1.1\r\nhost: shop\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut got = Vec::new();
+        // The server aborts the connection: the read ends with a reset or an end of stream.
+        let _ = client.read_to_end(&mut got).await;
+        String::from_utf8(got).unwrap()
+    }
+
+    /// Some bytes and then a failure, both ready at once (an origin's last bytes and its reset
+    /// read together).
+    fn bytes_then_failure() -> Body {
+        let frames: Vec<Result<Frame<Bytes>, BoxError>> = vec![
+            Ok(Frame::data(Bytes::from_static(b"the page so far"))),
+            Err("origin reset".into()),
+        ];
+        boxed(http_body_util::StreamBody::new(futures_util::stream::iter(
+            frames,
+        )))
+    }
+
+    #[tokio::test]
+    async fn what_came_before_a_failure_reaches_the_client_as_a_cut_response() {
+        let bare = served(bytes_then_failure()).await;
+        assert_eq!(
+            bare, "",
+            "hyper alone discards the head and bytes it buffered (why the wrapper exists)"
+        );
+        let got = served(boxed(FlushBeforeError::new(bytes_then_failure()))).await;
+        assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got:?}");
+        assert!(got.contains("the page so far"), "{got:?}");
+        assert!(
+            !got.ends_with("0\r\n\r\n"),
+            "no last chunk: the client can tell the response was cut: {got:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failure_with_nothing_before_it_and_a_whole_body_pass_unchanged() {
+        let failing = FlushBeforeError::new(http_body_util::StreamBody::new(
+            futures_util::stream::iter(vec![Err::<Frame<Bytes>, BoxError>("refused".into())]),
+        ));
+        let mut failing = std::pin::pin!(failing);
+        let first = std::future::poll_fn(|cx| failing.as_mut().poll_frame(cx)).await;
+        assert!(
+            matches!(first, Some(Err(_))),
+            "failed at once, not a poll later"
+        );
+        let whole = served(boxed(FlushBeforeError::new(full("whole")))).await;
+        assert!(whole.ends_with("\r\n\r\nwhole"), "{whole:?}");
     }
 }

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use crate::config::Connections;
-use crate::kit::body::{Body, ObservedBody, Transfer};
+use crate::kit::body::{Body, FlushBeforeError, ObservedBody, Transfer};
 
 /// What a connection is doing, shared by its socket ([`super::io::Watched`]), its requests and
 /// its watchdog. Times are milliseconds since the connection was accepted.
@@ -152,9 +152,13 @@ fn millis(d: Duration) -> u64 {
 pub(super) struct InFlight(Option<Arc<Activity>>);
 
 impl InFlight {
-    /// The response body that ends the request when it ends or is dropped.
-    pub(super) fn track(self, body: Body) -> ObservedBody<impl FnOnce(Transfer)> {
-        ObservedBody::new(body, move |_| drop(self))
+    /// The response body that ends the request when it ends or is dropped, and that lets
+    /// what was sent before a failure reach the client ([`FlushBeforeError`]).
+    pub(super) fn track(
+        self,
+        body: Body,
+    ) -> ObservedBody<impl FnOnce(Transfer), FlushBeforeError<Body>> {
+        ObservedBody::new(FlushBeforeError::new(body), move |_| drop(self))
     }
 }
 
