@@ -1,7 +1,8 @@
 //! reshelf's own origin connection pool, seen from a real origin: keep-alive connections are
 //! reused across requests (whatever the body's framing), an origin that closes after each
-//! response still answers every request, and connections opened for concurrent requests serve
-//! the requests that follow.
+//! response still answers every request, connections opened for concurrent requests serve
+//! the requests that follow, and an idle connection the origin closes is closed on reshelf's
+//! side too (no socket left in `CLOSE_WAIT`).
 
 mod common;
 
@@ -11,6 +12,7 @@ use http_body_util::{BodyExt, StreamBody};
 use hyper::body::Frame;
 
 use common::origin::{full, gated, TestBody, TestServer};
+use common::raw;
 use common::{client, config_toml, start_proxy, HTML_PAGE as PAGES};
 
 /// A body sent chunked (no length known ahead).
@@ -105,4 +107,47 @@ async fn connections_opened_for_concurrent_requests_serve_the_next_ones() {
 
 async fn get_owned(url: String) -> (u16, String) {
     get(&url).await
+}
+
+/// An origin that keeps a connection open after answering and later closes it on its own
+/// (its keep-alive timeout), the way nginx and most servers do: reshelf must close its end
+/// too, not hold the socket until a request happens to take that connection.
+#[tokio::test]
+async fn an_idle_connection_the_origin_closes_is_closed_by_reshelf_and_not_reused() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let origin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = start_proxy(&config_toml(origin.local_addr().unwrap(), None, PAGES)).await;
+    let url = format!("http://{}/", proxy.public_addr());
+    let answer = |mut conn: tokio::net::TcpStream| async move {
+        let mut request = vec![0u8; 4096];
+        let n = conn.read(&mut request).await.unwrap();
+        assert!(request[..n].ends_with(b"\r\n\r\n"), "one whole GET");
+        conn.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nonce")
+            .await
+            .unwrap();
+        conn
+    };
+    let request = tokio::spawn(async move { get(&url).await });
+    let (conn, _) = origin.accept().await.unwrap();
+    let mut conn = answer(conn).await;
+    assert_eq!(request.await.unwrap(), (200, "once".into()));
+
+    conn.shutdown().await.unwrap();
+    // A bound for a failing run only: reshelf closes its end as soon as it reads the origin's.
+    let closed = tokio::time::timeout(std::time::Duration::from_secs(20), raw::closed(&mut conn));
+    assert!(
+        closed.await.unwrap_or(false),
+        "reshelf closed its end of the connection the origin closed"
+    );
+
+    let url = format!("http://{}/", proxy.public_addr());
+    let request = tokio::spawn(async move { get(&url).await });
+    let (conn, _) = origin.accept().await.unwrap();
+    let _conn = answer(conn).await;
+    assert_eq!(
+        request.await.unwrap(),
+        (200, "once".into()),
+        "on a new connection"
+    );
+    proxy.shutdown().await;
 }
