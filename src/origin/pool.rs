@@ -129,12 +129,14 @@ impl Pool {
         if sender.is_closed() {
             return;
         }
+        let now = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        // Oldest first: requests take from the end, so a connection left at the front could
+        // otherwise stay open for as long as the origin lets it.
+        let expired = idle.partition_point(|i| now.duration_since(i.since) >= IDLE_TIMEOUT);
+        idle.drain(..expired);
         if idle.len() < MAX_IDLE {
-            idle.push(Idle {
-                sender,
-                since: Instant::now(),
-            });
+            idle.push(Idle { sender, since: now });
         }
     }
 }
@@ -210,5 +212,41 @@ impl HttpBody for OriginBody {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connection's handle over an in-memory stream, its connection driven by a task.
+    async fn sender() -> SendRequest<Body> {
+        let (ours, _theirs) = tokio::io::duplex(1024);
+        let (sender, conn) = http1::handshake(hyper_util::rt::TokioIo::new(ours))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        sender
+    }
+
+    #[tokio::test]
+    async fn connections_idle_past_the_timeout_are_dropped_when_one_is_given_back() {
+        let pool = Pool::new(
+            HttpConnector::new(),
+            Uri::from_static("http://127.0.0.1:1/"),
+        );
+        let long_ago = Instant::now() - IDLE_TIMEOUT - Duration::from_secs(1);
+        for since in [long_ago, long_ago, Instant::now()] {
+            let sender = sender().await;
+            pool.idle.lock().unwrap().push(Idle { sender, since });
+        }
+        pool.put(sender().await);
+        let idle = pool.idle.lock().unwrap();
+        assert_eq!(
+            idle.len(),
+            2,
+            "the two expired ones are gone, the fresh one and the new stay"
+        );
+        assert!(idle.iter().all(|i| i.since.elapsed() < IDLE_TIMEOUT));
     }
 }
