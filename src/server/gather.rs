@@ -43,7 +43,8 @@ const START: usize = 8 * 1024;
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// The socket as hyper sees it, shared with the connection's task, which sends what a poll
-/// gathered ([`Gathered::poll_send`]). The lock is only ever contended by an upgraded HTTP/1 connection's tunnel, which writes straight through.
+/// gathered ([`Gathered::poll_send`]). The lock is only ever contended by an upgraded HTTP/1
+/// connection's tunnel, which writes straight through.
 #[derive(Clone)]
 pub(super) struct Gathered(Arc<Mutex<Inner>>);
 
@@ -162,13 +163,7 @@ impl AsyncWrite for Gathered {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let mut inner = self.lock();
-        if inner.mode != Mode::Http2 || ready!(inner.poll_room(cx, buf.len()))? {
-            return Pin::new(&mut inner.io).poll_write(cx, buf);
-        }
-        inner.reserve(buf.len());
-        inner.out.extend_from_slice(buf);
-        Poll::Ready(Ok(buf.len()))
+        self.poll_write_vectored(cx, &[IoSlice::new(buf)])
     }
 
     fn poll_write_vectored(

@@ -10,8 +10,8 @@
 //!
 //! Nothing is dropped while stderr takes it: past [`LIMIT`] waiting bytes a logging thread
 //! waits for the writer, as before. A batch stderr refuses (closed, or a non-blocking pipe
-//! that is full) is dropped: a dead stderr must not stop the proxy. Dropping the [`Guard`] writes what is left, waiting at most a second for a stuck
-//! stderr, as tracing-appender did.
+//! that is full) is dropped: a dead stderr must not stop the proxy. Dropping the [`Guard`]
+//! writes what is left, waiting at most a second for a stuck stderr, as tracing-appender did.
 //!
 //! May depend on nothing in the crate.
 
@@ -131,8 +131,12 @@ impl Write for Batched {
         let shared = &self.0;
         let mut state = shared.lock();
         while state.waiting.len() + buf.len() > shared.limit && !state.waiting.is_empty() {
+            // Counted, not only signalled: a writer busy writing misses the signal, and the
+            // count keeps it from then waiting a whole tick.
+            state.blocked += 1;
             shared.full.notify_one();
             state = shared.taken.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.blocked -= 1;
         }
         state.waiting.extend_from_slice(buf);
         Ok(buf.len())
